@@ -146,6 +146,85 @@ STATICFILES_DIRS = [
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# Generated images and weights go through Django's storage API. The default keeps them under
+# MEDIA_ROOT; several machines share one folder (NFS) or name another backend here.
+STORAGES = {
+    "default": {"BACKEND": env_str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Throttle counters live in the cache; give several web servers one shared cache
+# (for example CACHE_URL=redis://host:6379/1) so that they count together.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "shapeshop",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# What one user may ask of the shared workers. The ML core has wider bounds of its own.
+MAX_EPOCHS = env_int("MAX_EPOCHS", 500, minimum=1)
+MAX_CLASSES = env_int("MAX_CLASSES", 19, minimum=2)
+MAX_STEPS = env_int("MAX_STEPS", 5000, minimum=1)
+MAX_ACTIVE_EXPERIMENTS = env_int("MAX_ACTIVE_EXPERIMENTS", 3, minimum=1)
+# A running experiment that has not reported for this long is marked failed: its worker died.
+HEARTBEAT_TIMEOUT = env_int("HEARTBEAT_TIMEOUT", 180, minimum=10)
+# A queued experiment that no worker has taken for this long is failed (lost by the broker).
+QUEUE_TIMEOUT = env_int("QUEUE_TIMEOUT", 3600, minimum=60)
+
+REST_FRAMEWORK = {
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "experiments.api.pagination.ExperimentPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "experiment_create": env_str("EXPERIMENT_CREATE_RATE", "30/minute"),
+        "token": env_str("TOKEN_RATE", "20/minute"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ShapeShop API",
+    "DESCRIPTION": "Train image classifiers on simple shapes and see what they have learned.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+
+# Production: DEBUG=false turns on HTTPS-only cookies, HSTS and the redirect to HTTPS, so
+# that `manage.py check --deploy` passes. Each can be turned down for a special set-up
+# (for example SECURE_SSL_REDIRECT=false when a proxy already redirects).
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
+    CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if env_bool("SECURE_PROXY_SSL_HEADER", False):
+        # Only behind a proxy that sets this header itself and strips it from clients.
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "experiments": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    },
+}
+
 # Background work: django-q2. With REDIS_URL the Redis broker is used (scale-out); otherwise
 # the database itself is the broker, so one machine needs no extra server.
 REDIS_URL = os.environ.get("REDIS_URL", "")
