@@ -1,0 +1,176 @@
+"""Tables of the platform: classes to train on, experiments, and each class's result.
+
+An ``Experiment`` row records its own state (queued -> running -> done | failed | cancelled)
+so that a page, the admin and a worker on another machine all read the same truth. It keeps
+a copy of the class images it trained on, so deleting or redrawing a class later changes
+nothing about a finished experiment.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+IMAGE_SIZE = 28
+
+
+def validate_pixels(value: Any) -> None:
+    """A 28x28 grid of finite numbers in [0, 1], as a list of rows."""
+    message = f"must be {IMAGE_SIZE} rows of {IMAGE_SIZE} numbers between 0 and 1"
+    if not isinstance(value, list) or len(value) != IMAGE_SIZE:
+        raise ValidationError(message, code="shape")
+    for row in value:
+        if not isinstance(row, list) or len(row) != IMAGE_SIZE:
+            raise ValidationError(message, code="shape")
+        for pixel in row:
+            if isinstance(pixel, bool) or not isinstance(pixel, int | float):
+                raise ValidationError(message, code="type")
+            if not math.isfinite(pixel) or not 0.0 <= pixel <= 1.0:
+                raise ValidationError(message, code="range")
+
+
+class ShapeClass(models.Model):
+    """A class image a user drew (or, with no owner, one kept beside the built-in catalogue)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shape_classes",
+        help_text="Empty for classes every user can see.",
+    )
+    key = models.SlugField(max_length=64, help_text="Stable name used in run configurations.")
+    name = models.CharField(max_length=80)
+    pixels = models.JSONField(
+        validators=[validate_pixels], help_text="28 rows of 28 numbers in [0, 1]."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="shape_class_unique_name"),
+            models.UniqueConstraint(fields=["owner", "key"], name="shape_class_unique_key"),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(owner__isnull=True),
+                name="shape_class_unique_shared_name",
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(owner__isnull=True),
+                name="shape_class_unique_shared_key",
+            ),
+        ]
+        indexes = [models.Index(fields=["owner", "created_at"], name="shape_class_owner_created")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Experiment(models.Model):
+    """One train-and-visualize run of one user, from the queue to its results."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="experiments"
+    )
+    number = models.PositiveIntegerField(help_text="The owner's own run counter: 1, 2, 3, ...")
+    config = models.JSONField(help_text="The validated run configuration (RunConfig.to_dict).")
+    model_name = models.CharField(max_length=40)
+    class_keys = models.JSONField(default=list)
+    trained_on = models.JSONField(
+        default=list,
+        help_text="A copy of every class as it was trained on: key, name, noise, pixels.",
+    )
+    seed = models.PositiveIntegerField()
+
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    progress = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    accuracy = models.FloatField(null=True, blank=True)
+    loss = models.FloatField(null=True, blank=True)
+    val_accuracy = models.FloatField(null=True, blank=True)
+    val_loss = models.FloatField(null=True, blank=True)
+    history = models.JSONField(default=dict, blank=True)
+    training = models.JSONField(
+        default=dict, blank=True, help_text="Per-class accuracy, confusion matrix, epochs run."
+    )
+    cross_r = models.JSONField(default=list, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    weights = models.FileField(upload_to="weights/", blank=True)
+    weights_sha256 = models.CharField(max_length=64, blank=True, default="")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "number"], name="experiment_unique_number"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="experiment_owner_created"),
+            models.Index(fields=["status", "heartbeat_at"], name="experiment_status_heartbeat"),
+        ]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.model_name} of {self.owner}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+
+def _result_path(instance: ClassResult, filename: str) -> str:
+    return f"results/{instance.experiment_id}/{filename}"
+
+
+class ClassResult(models.Model):
+    """What one class of a finished experiment looks like to its model."""
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="results")
+    position = models.PositiveIntegerField(help_text="The class's rank in the experiment.")
+    class_key = models.CharField(max_length=64)
+    name = models.CharField(max_length=80)
+    image = models.FileField(upload_to=_result_path, help_text="Generated image, 28x28 PNG.")
+    image_raw = models.BinaryField(help_text="Generated image as raw float32 .npy bytes.")
+    template = models.FileField(upload_to=_result_path, help_text="The clean class image, PNG.")
+    r = models.FloatField(null=True, blank=True, help_text="|Pearson r|; empty when undefined.")
+    steps = models.PositiveIntegerField()
+    reached = models.BooleanField(help_text="Whether the threshold was reached within the cap.")
+    probability = models.FloatField()
+    snapshots = models.BinaryField(
+        null=True, blank=True, help_text="Images along the way as .npy bytes (k, 28, 28)."
+    )
+
+    class Meta:
+        ordering = ["experiment", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["experiment", "position"], name="class_result_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} in {self.experiment}"
