@@ -399,9 +399,7 @@
   function progressText(detail) {
     const progress = detail.progress || {};
     const metrics = progress.metrics || {};
-    if (detail.status === "queued" || progress.phase === "queued") {
-      return "Queued: waiting for a worker…";
-    }
+    if (detail.status === "queued") return "Queued: waiting for a worker…";
     if (progress.phase === "train") {
       const parts = [`Training: epoch ${progress.done ?? 0} of ${progress.total ?? "?"}`];
       if (typeof metrics.loss === "number") parts.push(`loss ${formatNumber(metrics.loss, 4)}`);
@@ -411,7 +409,8 @@
     if (progress.phase === "generate") {
       return `Generating images: step ${progress.done ?? 0} of ${progress.total ?? "?"}`;
     }
-    return "Starting…";
+    if (progress.phase === "done") return "Saving the results…";
+    return "Starting: building the model…";
   }
 
   function progressBlock(detail) {

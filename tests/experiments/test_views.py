@@ -12,24 +12,7 @@ from django.utils.html import escape
 
 from models_zoo import config, shapes
 from models_zoo.architectures import list_architectures
-
-PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture(autouse=True)
-def fast_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def alice(django_user_model):
-    return django_user_model.objects.create_user("alice", password=PASSWORD)
-
-
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
-    return client
+from tests.conftest import PASSWORD
 
 
 def is_logged_in(client) -> bool:
