@@ -78,6 +78,12 @@
     return typeof value === "number" && Number.isFinite(value) ? value.toFixed(digits) : "–";
   }
 
+  // Losses shrink towards zero over training: keep a few significant digits when they do.
+  function formatLoss(value) {
+    if (typeof value !== "number" || !Number.isFinite(value)) return "–";
+    return value !== 0 && Math.abs(value) < 0.001 ? value.toExponential(1) : value.toFixed(4);
+  }
+
   function formatPercent(value) {
     return typeof value === "number" && Number.isFinite(value)
       ? `${(value * 100).toFixed(1)}%`
@@ -371,7 +377,7 @@
     if (detail.status === "done") {
       meta.append(
         el("span", {}, "accuracy ", el("strong", { text: formatPercent(detail.accuracy) })),
-        el("span", {}, "loss ", el("strong", { text: formatNumber(detail.loss, 4) })),
+        el("span", {}, "loss ", el("strong", { text: formatLoss(detail.loss) })),
       );
       if (typeof detail.val_accuracy === "number") {
         meta.append(
@@ -402,7 +408,7 @@
     if (detail.status === "queued") return "Queued: waiting for a worker…";
     if (progress.phase === "train") {
       const parts = [`Training: epoch ${progress.done ?? 0} of ${progress.total ?? "?"}`];
-      if (typeof metrics.loss === "number") parts.push(`loss ${formatNumber(metrics.loss, 4)}`);
+      if (typeof metrics.loss === "number") parts.push(`loss ${formatLoss(metrics.loss)}`);
       if (typeof metrics.accuracy === "number") parts.push(`accuracy ${formatPercent(metrics.accuracy)}`);
       return parts.join(" · ");
     }
