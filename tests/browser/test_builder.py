@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from experiments.models import Experiment
+from models_zoo.config import RunConfig
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -210,3 +211,46 @@ def test_bad_settings_are_shown_beside_their_fields(
     expect(page.locator("#error-epochs")).to_be_hidden()
     expect(page.locator("#advanced")).to_have_attribute("open", "")
     assert not Experiment.objects.exists()
+
+
+def test_failed_runs_show_their_reason_and_older_runs_load_on_demand(
+    page: Page, live_server: Any, alice: Any, bob: Any
+) -> None:
+    # Finished rows need no worker: store them as a worker would have left them.
+    for number in range(1, 13):
+        Experiment.objects.create(
+            owner=alice,
+            number=number,
+            config=RunConfig(classes=("box", "line"), seed=number).to_dict(),
+            model_name="mlp",
+            class_keys=["box", "line"],
+            seed=number,
+            status="failed",
+            error=f"Run {number} failed: the loss became NaN.",
+        )
+    Experiment.objects.create(
+        owner=bob,
+        number=1,
+        config=RunConfig(classes=("box", "tri")).to_dict(),
+        model_name="mlp",
+        class_keys=["box", "tri"],
+        seed=99,
+        status="failed",
+        error="Bob's run.",
+    )
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    rows = page.locator(".result-row")
+    expect(rows).to_have_count(10)
+    expect(rows.first.locator(".result-title")).to_have_text("[12]: MLP, , 0.005, 100 epochs")
+    expect(rows.first).to_have_attribute("data-status", "failed")
+    expect(rows.first.locator(".status-badge")).to_have_text("Failed")
+    expect(rows.first.locator(".result-error")).to_have_text("Run 12 failed: the loss became NaN.")
+    expect(rows.first.locator(".card")).to_have_count(0)
+
+    load_more = page.get_by_role("button", name="Load more")
+    load_more.click()
+    expect(rows).to_have_count(12)
+    expect(load_more).to_be_hidden()
+    titles = rows.locator(".result-title").all_text_contents()
+    assert [title.split(":")[0] for title in titles] == [f"[{n}]" for n in range(12, 0, -1)]
+    expect(page.get_by_text("Bob's run.")).to_have_count(0)
