@@ -1,0 +1,241 @@
+"""Run configuration: every setting of one train-and-visualize run, validated in one place.
+
+``RunConfig()`` with only ``classes`` given is the ``paper`` preset: every default of the
+2017 prototype (MLP, black initial image, step 0.005, 100 epochs, Adadelta with learning
+rate 1.0, batch size 4, probability objective, no clipping). The web platform, the API and
+the command line all build their configurations through :meth:`RunConfig.from_dict`, so a
+bad value gets the same message, naming the field, wherever it comes from.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+SEED_MAX = 2**31 - 1
+
+# Inclusive bounds of every numeric field. Strict bounds are noted in STRICT_MIN / STRICT_MAX.
+LIMITS: dict[str, tuple[float, float]] = {
+    "step_size": (0.0, 1.0),
+    "epochs": (1, 1000),
+    "seed": (0, SEED_MAX),
+    "learning_rate": (0.0, 10.0),
+    "batch_size": (1, 256),
+    "validation_split": (0.0, 0.5),
+    "copies": (1, 100),
+    "noise_amplitude": (0.0, 0.5),
+    "threshold": (0.0, 1.0),
+    "max_steps": (1, 20000),
+    "l2": (0.0, 10.0),
+    "tv": (0.0, 10.0),
+    "blur_every": (0, 1000),
+    "jitter": (0, 8),
+    "snapshot_every": (0, 20000),
+    "highlight_lambda": (0.0, 1e6),
+}
+STRICT_MIN = {"step_size", "learning_rate", "threshold"}
+STRICT_MAX = {"threshold"}
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "initial_image": ("black", "white", "noise", "noise_blur"),
+    "optimizer": ("adadelta", "adam"),
+    "objective": ("probability", "logit"),
+    "highlight": ("none", "rrr", "augment"),
+}
+
+DEFAULT_LEARNING_RATES = {"adadelta": 1.0, "adam": 0.001}
+DEFAULT_HIGHLIGHT_LAMBDA = 10.0
+MIN_CLASSES = 2
+MAX_CLASSES = 32
+
+# The paper's choices in the UI (other values within LIMITS are allowed too).
+STEP_SIZE_CHOICES = (0.001, 0.005, 0.01)
+EPOCH_CHOICES = (50, 100, 150, 200, 250)
+
+
+class ConfigError(ValueError):
+    """A setting is missing or out of range; ``field`` names it for forms and APIs."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Every setting of one run. Build with :meth:`from_dict` or the constructor + validate."""
+
+    classes: tuple[str, ...] = ()
+    model: str = "mlp"
+    initial_image: str = "black"
+    step_size: float = 0.005
+    epochs: int = 100
+    seed: int = 0
+    optimizer: str = "adadelta"
+    learning_rate: float | None = None
+    batch_size: int = 4
+    validation_split: float = 0.2
+    copies: int = 10
+    noise_amplitude: float = 0.01
+    objective: str = "probability"
+    threshold: float = 0.99
+    max_steps: int = 2000
+    clip: bool = False
+    l2: float = 0.0
+    tv: float = 0.0
+    blur_every: int = 0
+    jitter: int = 0
+    snapshot_every: int = 0
+    highlight: str = "none"
+    highlight_lambda: float = DEFAULT_HIGHLIGHT_LAMBDA
+    highlight_outside_relevant: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", tuple(self.classes))
+        self._check()
+
+    @property
+    def effective_learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return DEFAULT_LEARNING_RATES[self.optimizer]
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunConfig:
+        """Builds a validated configuration, coercing strings from forms and command lines."""
+        if not isinstance(data, Mapping):
+            raise ConfigError("config", "must be an object of settings")
+        known = set(cls.field_names())
+        for key in data:
+            if key not in known:
+                raise ConfigError(str(key), "is not a setting")
+        kwargs: dict[str, Any] = {}
+        types = {f.name: f.type for f in dataclasses.fields(cls)}
+        for key, value in data.items():
+            kwargs[key] = _coerce(key, str(types[key]), value)
+        return cls(**kwargs)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {name: getattr(self, name) for name in self.field_names()}
+        out["classes"] = list(self.classes)
+        return out
+
+    def replace(self, **changes: Any) -> RunConfig:
+        return RunConfig.from_dict({**self.to_dict(), **changes})
+
+    def _check(self) -> None:
+        from models_zoo.architectures import ARCHITECTURES
+
+        if len(self.classes) < MIN_CLASSES:
+            raise ConfigError("classes", f"select at least {MIN_CLASSES} classes")
+        if len(self.classes) > MAX_CLASSES:
+            raise ConfigError("classes", f"select at most {MAX_CLASSES} classes")
+        for key in self.classes:
+            if not isinstance(key, str) or not key:
+                raise ConfigError("classes", "each class must be a non-empty name")
+        if len(set(self.classes)) != len(self.classes):
+            raise ConfigError("classes", "a class is selected twice")
+        if self.model not in ARCHITECTURES:
+            known = ", ".join(ARCHITECTURES)
+            raise ConfigError("model", f"unknown model {self.model!r}; choose one of {known}")
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(name, f"must be one of {', '.join(allowed)}, not {value!r}")
+        for name, (low, high) in LIMITS.items():
+            value = getattr(self, name)
+            if value is None and name == "learning_rate":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(name, "must be a number")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(name, "must be a finite number")
+            too_low = value <= low if name in STRICT_MIN else value < low
+            too_high = value >= high if name in STRICT_MAX else value > high
+            if too_low or too_high:
+                lo = f"more than {low:g}" if name in STRICT_MIN else f"at least {low:g}"
+                hi = f"less than {high:g}" if name in STRICT_MAX else f"at most {high:g}"
+                raise ConfigError(name, f"must be {lo} and {hi}, not {value:g}")
+        for name in ("clip", "highlight_outside_relevant"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(name, "must be true or false")
+
+
+_INT_FIELDS = {"epochs", "seed", "batch_size", "copies", "max_steps", "blur_every", "jitter"}
+_INT_FIELDS |= {"snapshot_every"}
+_BOOL_FIELDS = {"clip", "highlight_outside_relevant"}
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(name: str, annotation: str, value: Any) -> Any:
+    """Turns strings (from forms or argv) into the field's type; other types must fit already."""
+    if name == "classes":
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        if isinstance(value, list | tuple):
+            return tuple(value)
+        raise ConfigError("classes", "must be a list of class names")
+    if name in _BOOL_FIELDS:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        raise ConfigError(name, "must be true or false")
+    if name == "learning_rate" and (value is None or value == ""):
+        return None
+    if name in _INT_FIELDS:
+        if isinstance(value, bool):
+            raise ConfigError(name, "must be a whole number")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str):
+            try:
+                return int(value.strip())
+            except ValueError:
+                pass
+        raise ConfigError(name, "must be a whole number")
+    if name in LIMITS:
+        if isinstance(value, bool):
+            raise ConfigError(name, "must be a number")
+        if isinstance(value, int | float):
+            return float(value)
+        if isinstance(value, str):
+            try:
+                return float(value.strip())
+            except ValueError:
+                pass
+        raise ConfigError(name, "must be a number")
+    if not isinstance(value, str):
+        raise ConfigError(name, "must be text")
+    return value
+
+
+PRESETS: dict[str, dict[str, Any]] = {
+    # Every default of the 2017 prototype; classes are the user's choice.
+    "paper": {
+        "model": "mlp",
+        "initial_image": "black",
+        "step_size": 0.005,
+        "epochs": 100,
+        "optimizer": "adadelta",
+        "learning_rate": 1.0,
+        "batch_size": 4,
+        "validation_split": 0.2,
+        "copies": 10,
+        "noise_amplitude": 0.01,
+        "objective": "probability",
+        "threshold": 0.99,
+        "clip": False,
+    },
+}

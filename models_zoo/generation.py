@@ -1,0 +1,182 @@
+"""Class activation maximization: gradient ascent on the input until the model is sure.
+
+All N classes are optimised together as one batch in one compiled loop; a class that has
+reached the threshold is frozen while the others go on, so the result for each class is the
+same as optimising it alone. The loop runs in chunks so the caller sees progress (and can
+take snapshots) between them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+
+from models_zoo.config import RunConfig
+from models_zoo.tf_env import tf
+
+CHUNK = 250
+RMS_EPSILON = 1e-5
+BLUR_SIGMA = 1.0
+
+StepCallback = Callable[[int, int], bool | None]
+
+
+class GenerationStopped(Exception):
+    """The step callback asked generation to stop."""
+
+
+@dataclass(frozen=True, eq=False)
+class Generated:
+    images: np.ndarray  # (n, 28, 28) raw optimised images
+    steps: np.ndarray  # (n,) updates applied to each image
+    reached: np.ndarray  # (n,) bool: threshold reached within the cap
+    probabilities: np.ndarray  # (n,) the target class's final probability
+    snapshots: np.ndarray | None  # (s, n, 28, 28): the images every `snapshot_every` steps
+
+
+def initial_images(kind: str, n: int, seed: int) -> np.ndarray:
+    """Starting images for ``n`` classes: black, white, noise or blurred noise (seeded)."""
+    shape = (n, 28, 28)
+    if kind == "black":
+        return np.zeros(shape, np.float32)
+    if kind == "white":
+        return np.ones(shape, np.float32)
+    rng = np.random.default_rng(seed + 2)
+    noise = rng.uniform(0.0, 1.0, shape)
+    if kind == "noise":
+        return noise.astype(np.float32)
+    if kind == "noise_blur":
+        return gaussian_filter(noise, sigma=(0, 1.0, 1.0)).astype(np.float32)
+    raise ValueError(f"unknown initial image {kind!r}")
+
+
+def _blur_kernel() -> Any:
+    radius = 3
+    offsets = np.arange(-radius, radius + 1, dtype=np.float32)
+    weights = np.exp(-(offsets**2) / (2 * BLUR_SIGMA**2))
+    weights /= weights.sum()
+    kernel = np.outer(weights, weights).astype(np.float32)
+    return tf.constant(kernel[:, :, np.newaxis, np.newaxis])
+
+
+def _total_variation(x: Any) -> Any:
+    dy = x[:, 1:, :, :] - x[:, :-1, :, :]
+    dx = x[:, :, 1:, :] - x[:, :, :-1, :]
+    return tf.reduce_sum(tf.abs(dy), axis=[1, 2, 3]) + tf.reduce_sum(tf.abs(dx), axis=[1, 2, 3])
+
+
+def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..., Any]:
+    """A compiled function that advances every unfinished image by up to ``budget`` steps."""
+    use_logit = config.objective == "logit"
+    threshold = tf.constant(config.threshold, tf.float32)
+    step_size = tf.constant(config.step_size, tf.float32)
+    tv_weight = float(config.tv)
+    l2_decay = float(config.l2)
+    blur_every = int(config.blur_every)
+    jitter = int(config.jitter)
+    clip = bool(config.clip)
+    blur_kernel = _blur_kernel() if blur_every else None
+
+    def target_scores(x: Any, onehot: Any) -> tuple[Any, Any]:
+        logits = model(x, training=False)
+        probability = tf.reduce_sum(tf.nn.softmax(logits) * onehot, axis=1)
+        objective = tf.reduce_sum(logits * onehot, axis=1) if use_logit else probability
+        return objective, probability
+
+    @tf.function
+    def advance(x: Any, onehot: Any, steps: Any, budget: Any, cap: Any, seed: Any) -> Any:
+        # Each pass evaluates the current images once: the forward pass under the tape gives
+        # both the gradient and the probability that decides whether an image is finished.
+        def condition(i: Any, x: Any, steps: Any, any_active: Any) -> Any:
+            return tf.logical_and(i < budget, any_active)
+
+        def body(i: Any, x: Any, steps: Any, any_active: Any) -> tuple[Any, Any, Any, Any]:
+            shift = tf.zeros([2], tf.int32)
+            if jitter:
+                shift = tf.random.stateless_uniform(
+                    [2], seed=tf.stack([seed, i]), minval=-jitter, maxval=jitter + 1, dtype=tf.int32
+                )
+            with tf.GradientTape() as tape:
+                moved = tf.roll(x, shift, axis=[1, 2]) if jitter else x
+                tape.watch(moved)
+                objective, probability = target_scores(moved, onehot)
+                if tv_weight:
+                    objective = objective - tv_weight * _total_variation(moved)
+                total = tf.reduce_sum(objective)
+            grad = tape.gradient(total, moved)
+            if jitter:
+                grad = tf.roll(grad, -shift, axis=[1, 2])
+                _, probability = target_scores(x, onehot)
+            active = tf.logical_and(probability <= threshold, steps < cap)
+            rms = tf.sqrt(tf.reduce_mean(tf.square(grad), axis=[1, 2, 3], keepdims=True))
+            updated = x + step_size * grad / (rms + RMS_EPSILON)
+            if l2_decay:
+                updated = updated * (1.0 - l2_decay)
+            if blur_every:
+                blurred = tf.nn.conv2d(updated, blur_kernel, strides=1, padding="SAME")
+                due = tf.equal(tf.math.floormod(steps + 1, blur_every), 0)
+                updated = tf.where(due[:, None, None, None], blurred, updated)
+            if clip:
+                updated = tf.clip_by_value(updated, 0.0, 1.0)
+            x = tf.where(active[:, None, None, None], updated, x)
+            steps = steps + tf.cast(active, tf.int32)
+            return i + 1, x, steps, tf.reduce_any(active)
+
+        loop = [tf.constant(0), x, steps, tf.constant(True)]
+        _, x, steps, _ = tf.while_loop(condition, body, loop)
+        _, probability = target_scores(x, onehot)
+        return x, steps, probability
+
+    return advance
+
+
+def generate(
+    model: Any,
+    n_classes: int,
+    config: RunConfig,
+    *,
+    start: np.ndarray | None = None,
+    targets: list[int] | None = None,
+    on_step: StepCallback | None = None,
+) -> Generated:
+    """Optimises one image per target class (all classes by default) as one batch."""
+    targets = list(range(n_classes)) if targets is None else targets
+    n = len(targets)
+    if start is None:
+        start = initial_images(config.initial_image, n_classes, config.seed)[targets]
+    x = tf.constant(np.asarray(start, np.float32).reshape(n, 28, 28, 1))
+    onehot = tf.constant(np.eye(n_classes, dtype=np.float32)[targets])
+    steps = tf.zeros([n], tf.int32)
+    advance = make_generator(model, n_classes, config)
+    chunk = config.snapshot_every or CHUNK
+    snapshots = [np.asarray(x)[..., 0]] if config.snapshot_every else None
+    cap = tf.constant(config.max_steps)
+    seed = tf.constant(config.seed % (2**31 - 1))
+    done = 0
+    while True:
+        x, steps, probability = advance(x, onehot, steps, tf.constant(chunk), cap, seed)
+        steps_now = np.asarray(steps)
+        finished = (np.asarray(probability) > config.threshold) | (steps_now >= config.max_steps)
+        if snapshots is not None and not np.all(finished):
+            snapshots.append(np.asarray(x)[..., 0])
+        done = int(steps_now.max())
+        if np.all(finished):
+            break
+        if on_step is not None and on_step(done, config.max_steps):
+            raise GenerationStopped(f"stopped after {done} steps")
+    if snapshots is not None:
+        final = np.asarray(x)[..., 0]
+        if not np.array_equal(snapshots[-1], final):
+            snapshots.append(final)
+    probabilities = np.asarray(probability, dtype=np.float64)
+    return Generated(
+        images=np.asarray(x)[..., 0].astype(np.float32),
+        steps=np.asarray(steps).astype(np.int64),
+        reached=probabilities > config.threshold,
+        probabilities=probabilities,
+        snapshots=None if snapshots is None else np.stack(snapshots).astype(np.float32),
+    )

@@ -1,0 +1,190 @@
+"""One train-and-visualize run, start to finish: the function everything else calls."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from models_zoo import Cancelled, architectures
+from models_zoo.classes import ClassSpec, resolve
+from models_zoo.config import RunConfig
+from models_zoo.data import build_dataset
+from models_zoo.metrics import abs_pearson
+from models_zoo.metrics import cross_r as cross_r_matrix
+from models_zoo.tf_env import seed_everything
+from models_zoo.training import TrainingOutcome, TrainingStopped, confusion, train
+
+# Share of the progress bar given to training; image generation takes the rest.
+TRAIN_SHARE = 0.85
+
+
+@dataclass(frozen=True)
+class Progress:
+    phase: str  # "train" or "generate"
+    done: int
+    total: int
+    fraction: float
+    metrics: dict[str, float] = field(default_factory=dict)
+
+
+ProgressCallback = Callable[[Progress], bool | None]
+
+
+@dataclass(eq=False)
+class ClassOutcome:
+    key: str
+    name: str
+    template: np.ndarray
+    image: np.ndarray
+    r: float | None
+    steps: int
+    reached: bool
+    probability: float
+    snapshots: np.ndarray | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "name": self.name,
+            "r": self.r,
+            "steps": self.steps,
+            "reached": self.reached,
+            "probability": self.probability,
+        }
+
+
+@dataclass(eq=False)
+class RunResult:
+    config: RunConfig
+    classes: list[ClassOutcome]
+    training: TrainingOutcome
+    cross_r: list[list[float | None]]
+    timings: dict[str, float]
+    model: Any = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "config": self.config.to_dict(),
+            "accuracy": self.training.accuracy,
+            "val_accuracy": self.training.val_accuracy,
+            "loss": self.training.loss,
+            "val_loss": self.training.val_loss,
+            "training": self.training.to_json(),
+            "classes": [outcome.to_json() for outcome in self.classes],
+            "cross_r": self.cross_r,
+            "timings": self.timings,
+        }
+
+
+def templates(classes: Sequence[ClassSpec], seed: int) -> list[np.ndarray]:
+    """Clean class images for |r|; noise classes get a new draw, so |r| near 0 is expected."""
+    rng = np.random.default_rng(seed + 3)
+    return [spec.sample(rng) for spec in classes]
+
+
+def visualize(
+    model: Any,
+    config: RunConfig,
+    classes: Sequence[ClassSpec],
+    *,
+    on_progress: ProgressCallback | None = None,
+    progress_offset: float = 0.0,
+) -> list[ClassOutcome]:
+    """Generates one image per class with ``model`` and measures it against the templates."""
+    from models_zoo.generation import GenerationStopped, generate
+
+    share = 1.0 - progress_offset
+
+    def on_step(done: int, total: int) -> bool | None:
+        if on_progress is None:
+            return None
+        fraction = progress_offset + share * min(done / max(total, 1), 1.0)
+        return on_progress(Progress("generate", done, total, fraction))
+
+    try:
+        generated = generate(model, len(classes), config, on_step=on_step)
+    except GenerationStopped as stop:
+        raise Cancelled(str(stop)) from None
+    outcomes = []
+    for index, (spec, template) in enumerate(
+        zip(classes, templates(classes, config.seed), strict=True)
+    ):
+        image = generated.images[index]
+        outcomes.append(
+            ClassOutcome(
+                key=spec.key,
+                name=spec.name,
+                template=template,
+                image=image,
+                r=abs_pearson(template, image),
+                steps=int(generated.steps[index]),
+                reached=bool(generated.reached[index]),
+                probability=float(generated.probabilities[index]),
+                snapshots=None if generated.snapshots is None else generated.snapshots[:, index],
+            )
+        )
+    if on_progress is not None:
+        on_progress(Progress("generate", config.max_steps, config.max_steps, 1.0))
+    return outcomes
+
+
+def cross_r(outcomes: Sequence[ClassOutcome]) -> list[list[float | None]]:
+    return cross_r_matrix([o.image for o in outcomes], [o.template for o in outcomes])
+
+
+def run(
+    config: RunConfig,
+    classes: Sequence[ClassSpec] | None = None,
+    *,
+    on_progress: ProgressCallback | None = None,
+) -> RunResult:
+    """Builds the data and model, trains, generates the class images and measures them."""
+    started = time.perf_counter()
+    specs = list(classes) if classes is not None else resolve(config.classes)
+    if [spec.key for spec in specs] != list(config.classes):
+        raise ValueError("the class specifications do not match config.classes")
+    seed_everything(config.seed)
+    highlight = config.highlight
+    data = build_dataset(
+        specs,
+        copies=config.copies,
+        noise_amplitude=config.noise_amplitude,
+        seed=config.seed,
+        masks=highlight == "rrr",
+        outside_relevant=config.highlight_outside_relevant,
+        augment_irrelevant=highlight == "augment",
+    )
+    train_set, val_set = data.split(config.validation_split)
+    model = architectures.build(config.model, len(specs))
+    built = time.perf_counter()
+
+    def on_epoch(epoch: int, metrics: dict[str, float]) -> bool | None:
+        if on_progress is None:
+            return None
+        fraction = TRAIN_SHARE * epoch / config.epochs
+        return on_progress(Progress("train", epoch, config.epochs, fraction, metrics))
+
+    try:
+        training = train(model, train_set, val_set, config, on_epoch)
+    except TrainingStopped as stop:
+        raise Cancelled(str(stop)) from None
+    training.confusion, training.per_class_accuracy = confusion(model, data)
+    trained = time.perf_counter()
+    outcomes = visualize(model, config, specs, on_progress=on_progress, progress_offset=TRAIN_SHARE)
+    finished = time.perf_counter()
+    return RunResult(
+        config=config,
+        classes=outcomes,
+        training=training,
+        cross_r=cross_r(outcomes),
+        timings={
+            "build_s": built - started,
+            "train_s": trained - built,
+            "visualize_s": finished - trained,
+        },
+        model=model,
+    )
