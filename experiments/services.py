@@ -1,0 +1,424 @@
+"""Every write to the experiment tables goes through here.
+
+The state changes of an experiment are conditional updates (``UPDATE ... WHERE status =``),
+so a web request, a worker and a second delivery of the same task can race without ever
+moving an experiment backwards: whoever changes the row first wins, the others are told.
+Nothing here imports TensorFlow; the worker's task passes in what the ML core computed.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from experiments.models import ClassResult, Experiment, ShapeClass
+from models_zoo import shapes
+from models_zoo.config import SEED_MAX, ConfigError, RunConfig
+
+if TYPE_CHECKING:
+    from models_zoo.classes import ClassSpec
+
+logger = logging.getLogger(__name__)
+
+TASK_PATH = "experiments.tasks.train_and_visualize"
+Status = Experiment.Status
+
+
+class ExperimentFinished(Exception):
+    """The experiment has already finished, so it can no longer be cancelled."""
+
+
+class TooManyActive(Exception):
+    """The user already has as many queued or running experiments as allowed."""
+
+
+def _initial_progress() -> dict[str, Any]:
+    return {"phase": "queued", "done": 0, "total": 0, "fraction": 0.0, "metrics": {}}
+
+
+def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> RunConfig:
+    """The run configuration as the ML core validates it, within this server's limits.
+
+    Raises ``ValidationError`` whose message dict names the offending field.
+    """
+    if not isinstance(config, Mapping):
+        raise ValidationError({"non_field_errors": ["Send the settings as a JSON object."]})
+    data = dict(config)
+    if data.get("seed") in (None, ""):
+        data["seed"] = secrets.randbelow(SEED_MAX + 1)
+    try:
+        run_config = RunConfig.from_dict(data)
+    except ConfigError as error:
+        raise ValidationError({error.field: [error.message]}) from None
+    if len(run_config.classes) > settings.MAX_CLASSES:
+        message = f"select at most {settings.MAX_CLASSES} classes on this server"
+        raise ValidationError({"classes": [message]})
+    for field, limit in (("epochs", settings.MAX_EPOCHS), ("max_steps", settings.MAX_STEPS)):
+        value = getattr(run_config, field)
+        if value > limit:
+            message = f"must be at most {limit} on this server, not {value}"
+            raise ValidationError({field: [message]})
+    return run_config
+
+
+def _trained_on(*, user: AbstractBaseUser, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A copy of every class as it is now: catalogue shapes, then the user's own drawings."""
+    drawn = {
+        shape_class.key: shape_class
+        for shape_class in ShapeClass.objects.filter(owner=user, key__in=keys)
+    }
+    shared = {
+        shape_class.key: shape_class
+        for shape_class in ShapeClass.objects.filter(owner__isnull=True, key__in=keys)
+    }
+    copies = []
+    for key in keys:
+        if key in shapes.CATALOGUE:
+            shape = shapes.CATALOGUE[key]
+            pixels = None if shape.is_noise else shape.image().tolist()
+            noise = key if shape.is_noise else None
+            copies.append({"key": key, "name": shape.name, "noise": noise, "pixels": pixels})
+        elif key in drawn or key in shared:
+            shape_class = drawn.get(key) or shared[key]
+            copies.append(
+                {"key": key, "name": shape_class.name, "noise": None, "pixels": shape_class.pixels}
+            )
+        else:
+            raise ValidationError({"classes": [f"unknown class {key!r}"]})
+    return copies
+
+
+def class_specs(*, experiment: Experiment) -> list[ClassSpec]:
+    """The ML core's class specifications from the copy the experiment keeps."""
+    from models_zoo.classes import ClassSpec
+
+    return [
+        ClassSpec(
+            key=item["key"],
+            name=item["name"],
+            noise=item["noise"],
+            image=None if item["pixels"] is None else np.asarray(item["pixels"], np.float32),
+        )
+        for item in experiment.trained_on
+    ]
+
+
+@transaction.atomic
+def experiment_create(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Experiment:
+    """Validates the settings, stores a queued experiment and enqueues it after commit."""
+    run_config = validate_config(user=user, config=config)
+    trained_on = _trained_on(user=user, keys=run_config.classes)
+    # Lock the user's row so that two requests at once cannot take the same number; SQLite
+    # serialises writers anyway (transaction_mode IMMEDIATE).
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    active = Experiment.objects.filter(owner=user, status__in=Experiment.ACTIVE).count()
+    if active >= settings.MAX_ACTIVE_EXPERIMENTS:
+        raise TooManyActive(
+            f"You already have {active} experiments queued or running; "
+            "wait for one to finish or cancel one."
+        )
+    last = Experiment.objects.filter(owner=user).aggregate(last=Max("number"))["last"] or 0
+    experiment = Experiment(
+        owner=user,
+        number=last + 1,
+        config=run_config.to_dict(),
+        model_name=run_config.model,
+        class_keys=list(run_config.classes),
+        trained_on=trained_on,
+        seed=run_config.seed,
+        progress=_initial_progress(),
+    )
+    experiment.full_clean()
+    experiment.save()
+    experiment_id = experiment.pk
+    transaction.on_commit(lambda: enqueue(experiment_id=experiment_id))
+    return experiment
+
+
+def enqueue(*, experiment_id: int) -> None:
+    """Hands the experiment to the workers (also used to re-run a stuck queued experiment)."""
+    async_task(TASK_PATH, experiment_id, task_name=f"experiment-{experiment_id}")
+
+
+@transaction.atomic
+def experiment_cancel(*, user: AbstractBaseUser, experiment: Experiment) -> Experiment:
+    """Cancels a queued or running experiment; a running one stops at its next report."""
+    changed = Experiment.objects.filter(
+        pk=experiment.pk, owner=user, status__in=Experiment.ACTIVE
+    ).update(status=Status.CANCELLED, finished_at=timezone.now())
+    experiment.refresh_from_db()
+    if not changed:
+        raise ExperimentFinished(f"This experiment has already {experiment.status}.")
+    return experiment
+
+
+@transaction.atomic
+def experiment_start(*, experiment_id: int) -> bool:
+    """Moves a queued experiment to running; False when another delivery got there first."""
+    now = timezone.now()
+    experiment = Experiment.objects.filter(pk=experiment_id).first()
+    if experiment is None:
+        return False
+    changed = Experiment.objects.filter(pk=experiment_id, status=Status.QUEUED).update(
+        status=Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=experiment.attempts + 1,
+    )
+    return changed == 1
+
+
+@transaction.atomic
+def experiment_progress(*, experiment_id: int, progress: Mapping[str, Any]) -> bool:
+    """Records progress and the heartbeat; False when the experiment is no longer running."""
+    changed = Experiment.objects.filter(pk=experiment_id, status=Status.RUNNING).update(
+        progress=dict(progress), heartbeat_at=timezone.now()
+    )
+    return changed == 1
+
+
+@transaction.atomic
+def experiment_fail(*, experiment_id: int, error: str) -> bool:
+    """Marks a queued or running experiment failed with a message a person can read."""
+    changed = Experiment.objects.filter(pk=experiment_id, status__in=Experiment.ACTIVE).update(
+        status=Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+    return changed == 1
+
+
+@transaction.atomic
+def experiment_reap_stale(*, now: datetime | None = None) -> int:
+    """Fails experiments no worker is looking after, so that none stays active forever.
+
+    A running experiment whose worker stopped reporting (killed, out of memory) is failed
+    after HEARTBEAT_TIMEOUT; a queued one that no worker took after QUEUE_TIMEOUT (the broker
+    lost it, or no worker runs) is failed too. Returns how many were failed.
+    """
+    now = now or timezone.now()
+    dead = Experiment.objects.filter(
+        status=Status.RUNNING,
+        heartbeat_at__lt=now - timedelta(seconds=settings.HEARTBEAT_TIMEOUT),
+    ).update(
+        status=Status.FAILED,
+        finished_at=now,
+        error=(
+            "The worker running this experiment stopped responding (it may have run out of "
+            "memory or time). Try again, perhaps with fewer epochs or classes."
+        ),
+    )
+    forgotten = Experiment.objects.filter(
+        status=Status.QUEUED,
+        created_at__lt=now - timedelta(seconds=settings.QUEUE_TIMEOUT),
+    ).update(
+        status=Status.FAILED,
+        finished_at=now,
+        error="No worker took this experiment in time. Is a worker running? Try again.",
+    )
+    return dead + forgotten
+
+
+@dataclass(frozen=True)
+class ClassImages:
+    """One class's outcome in the form the platform stores (no TensorFlow objects)."""
+
+    key: str
+    name: str
+    image: np.ndarray
+    template: np.ndarray
+    r: float | None
+    steps: int
+    reached: bool
+    probability: float
+    snapshots: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Everything a finished run leaves behind, ready to be stored."""
+
+    classes: list[ClassImages]
+    history: dict[str, list[float]]
+    loss: float | None
+    accuracy: float | None
+    val_loss: float | None
+    val_accuracy: float | None
+    training: dict[str, Any]
+    cross_r: list[list[float | None]]
+    timings: dict[str, float]
+    write_weights: Callable[[str], str] | None = None
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.asarray(array, dtype=np.float32), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def _temporary_dir() -> str:
+    """A scratch folder on the same file system as the media files when they are local, so
+    that moving a finished file into place is an atomic rename."""
+    if isinstance(default_storage, FileSystemStorage):
+        scratch = Path(default_storage.location) / "tmp"
+        scratch.mkdir(parents=True, exist_ok=True)
+        return tempfile.mkdtemp(dir=scratch)
+    return tempfile.mkdtemp()
+
+
+class _FinishedFile(File):
+    """A complete file on disk; FileSystemStorage renames it into place instead of copying."""
+
+    def temporary_file_path(self) -> str:
+        return str(self.name_on_disk)
+
+    def __init__(self, path: str) -> None:
+        self.name_on_disk = path
+        super().__init__(open(path, "rb"), name=os.path.basename(path))  # noqa: SIM115
+
+
+def _store(scratch: str, name: str, data: bytes | None = None, *, path: str | None = None) -> str:
+    """Writes ``data`` (or the finished file at ``path``) into media storage as ``name``."""
+    if path is None:
+        path = os.path.join(scratch, os.path.basename(name))
+        partial = path + ".part"
+        with open(partial, "wb") as handle:
+            handle.write(data or b"")
+        os.replace(partial, path)
+    finished = _FinishedFile(path)
+    try:
+        return default_storage.save(name, finished)
+    finally:
+        finished.close()
+
+
+def experiment_finish(*, experiment_id: int, outcome: Outcome) -> bool:
+    """Stores a finished run: files first (outside the transaction), then one atomic update.
+
+    Returns False, and removes the files again, when the experiment stopped running in the
+    meantime (cancelled, or failed by the stale-worker check).
+    """
+    from models_zoo.render import to_png
+
+    scratch = _temporary_dir()
+    stored: list[str] = []
+    try:
+        weights_name = ""
+        weights_sha256 = ""
+        if outcome.write_weights is not None:
+            weights_path = os.path.join(scratch, f"experiment-{experiment_id}.weights.h5")
+            weights_sha256 = outcome.write_weights(weights_path)
+            weights_name = _store(
+                scratch, f"weights/experiment-{experiment_id}.weights.h5", path=weights_path
+            )
+            stored.append(weights_name)
+        rows = []
+        for position, item in enumerate(outcome.classes):
+            prefix = f"results/{experiment_id}/{position}"
+            image_name = _store(scratch, f"{prefix}-image.png", to_png(item.image))
+            stored.append(image_name)
+            template_name = _store(scratch, f"{prefix}-template.png", to_png(item.template))
+            stored.append(template_name)
+            rows.append(
+                ClassResult(
+                    experiment_id=experiment_id,
+                    position=position,
+                    class_key=item.key,
+                    name=item.name,
+                    image=image_name,
+                    image_raw=_npy_bytes(item.image),
+                    template=template_name,
+                    r=item.r,
+                    steps=item.steps,
+                    reached=item.reached,
+                    probability=item.probability,
+                    snapshots=None if item.snapshots is None else _npy_bytes(item.snapshots),
+                )
+            )
+        saved = _save_outcome(
+            experiment_id=experiment_id,
+            outcome=outcome,
+            rows=rows,
+            weights_name=weights_name,
+            weights_sha256=weights_sha256,
+        )
+    except BaseException:
+        _delete(stored)
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not saved:
+        _delete(stored)
+    return saved
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete %s", name)
+
+
+@transaction.atomic
+def _save_outcome(
+    *,
+    experiment_id: int,
+    outcome: Outcome,
+    rows: list[ClassResult],
+    weights_name: str,
+    weights_sha256: str,
+) -> bool:
+    experiment = (
+        Experiment.objects.select_for_update()
+        .filter(pk=experiment_id, status=Status.RUNNING)
+        .first()
+    )
+    if experiment is None:
+        return False
+    for row in rows:
+        row.full_clean(exclude=["experiment"])
+    ClassResult.objects.bulk_create(rows)
+    now = timezone.now()
+    experiment.status = Status.DONE
+    experiment.finished_at = now
+    experiment.heartbeat_at = now
+    experiment.progress = {
+        "phase": "done",
+        "done": 1,
+        "total": 1,
+        "fraction": 1.0,
+        "metrics": dict(experiment.progress.get("metrics", {})),
+    }
+    experiment.accuracy = outcome.accuracy
+    experiment.loss = outcome.loss
+    experiment.val_accuracy = outcome.val_accuracy
+    experiment.val_loss = outcome.val_loss
+    experiment.history = outcome.history
+    experiment.training = outcome.training
+    experiment.cross_r = outcome.cross_r
+    experiment.timings = outcome.timings
+    experiment.weights.name = weights_name
+    experiment.weights_sha256 = weights_sha256
+    experiment.full_clean()
+    experiment.save()
+    return True

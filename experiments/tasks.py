@@ -1,0 +1,147 @@
+"""Background tasks, run by django-q workers. Thin: take an id, call the ML core and services.
+
+TensorFlow is imported inside :func:`train_and_visualize` only, never when this module is
+imported: django-q forks its workers from a parent process, and a parent that has loaded
+and used TensorFlow hands its children a runtime that hangs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+from experiments import services
+from experiments.models import Experiment
+from models_zoo.config import ConfigError, RunConfig
+
+if TYPE_CHECKING:
+    from models_zoo.pipeline import Progress, RunResult
+
+logger = logging.getLogger(__name__)
+
+# Progress is written at most this often (plus the first and the last report), so a fast
+# run does not spend its time on database writes.
+PROGRESS_INTERVAL_S = 0.25
+
+
+class ProgressReporter:
+    """The pipeline's ``on_progress``: records progress, and answers True once cancelled."""
+
+    def __init__(self, experiment_id: int, interval: float = PROGRESS_INTERVAL_S) -> None:
+        self.experiment_id = experiment_id
+        self.interval = interval
+        self.last_write = float("-inf")
+
+    def __call__(self, progress: Progress) -> bool:
+        now = time.monotonic()
+        final = progress.fraction >= 1.0
+        if now - self.last_write < self.interval and not final:
+            return False
+        self.last_write = now
+        still_running = services.experiment_progress(
+            experiment_id=self.experiment_id,
+            progress={
+                "phase": progress.phase,
+                "done": int(progress.done),
+                "total": int(progress.total),
+                "fraction": round(float(progress.fraction), 4),
+                "metrics": {key: float(value) for key, value in progress.metrics.items()},
+            },
+        )
+        return not still_running
+
+
+def train_and_visualize(experiment_id: int) -> str:
+    """Trains and visualizes one queued experiment; a second delivery does nothing."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if not services.experiment_start(experiment_id=experiment_id):
+        logger.info("Experiment %s is not queued any more; nothing to do", experiment_id)
+        return "skipped"
+    try:
+        experiment = Experiment.objects.get(pk=experiment_id)
+        config = RunConfig.from_dict(experiment.config)
+        classes = services.class_specs(experiment=experiment)
+
+        import models_zoo
+        from models_zoo import pipeline
+
+        try:
+            result = pipeline.run(
+                config, classes, on_progress=ProgressReporter(experiment_id=experiment_id)
+            )
+        except models_zoo.Cancelled:
+            logger.info("Experiment %s was cancelled while it ran", experiment_id)
+            return "cancelled"
+        saved = services.experiment_finish(experiment_id=experiment_id, outcome=_outcome(result))
+    except Exception as error:
+        logger.exception("Experiment %s failed", experiment_id)
+        services.experiment_fail(experiment_id=experiment_id, error=readable_error(error))
+        return "failed"
+    return "done" if saved else "cancelled"
+
+
+def reap_stale_experiments() -> int:
+    """Fails experiments whose worker died; run every minute by the cluster's scheduler."""
+    return services.experiment_reap_stale()
+
+
+def readable_error(error: BaseException) -> str:
+    """A message for the page: what went wrong, in words, without a traceback."""
+    if isinstance(error, ConfigError):
+        return f"The setting {error.field!r} is not valid: {error.message}."
+    if isinstance(error, MemoryError):
+        return "The worker ran out of memory. Try fewer classes, copies or a smaller model."
+    text = str(error).strip() or "no details were given"
+    return f"The run failed ({type(error).__name__}): {text}"
+
+
+def _outcome(result: RunResult) -> services.Outcome:
+    """The pipeline's result as plain values the services can store."""
+    from models_zoo import persistence
+
+    training = result.training
+    model = result.model
+
+    def write_weights(path: str) -> str:
+        return persistence.save_weights(model, path)
+
+    return services.Outcome(
+        classes=[
+            services.ClassImages(
+                key=item.key,
+                name=item.name,
+                image=item.image,
+                template=item.template,
+                r=_finite_or_none(item.r),
+                steps=int(item.steps),
+                reached=bool(item.reached),
+                probability=float(item.probability),
+                snapshots=item.snapshots,
+            )
+            for item in result.classes
+        ],
+        history={
+            key: [_finite_or_none(v) for v in values] for key, values in training.history.items()
+        },
+        loss=_finite_or_none(training.loss),
+        accuracy=_finite_or_none(training.accuracy),
+        val_loss=_finite_or_none(training.val_loss),
+        val_accuracy=_finite_or_none(training.val_accuracy),
+        training={
+            "per_class_accuracy": [float(v) for v in training.per_class_accuracy],
+            "confusion": [[int(v) for v in row] for row in training.confusion],
+            "epochs_run": int(training.epochs_run),
+        },
+        cross_r=[[_finite_or_none(v) for v in row] for row in result.cross_r],
+        timings={key: float(value) for key, value in result.timings.items()},
+        write_weights=write_weights,
+    )
+
+
+def _finite_or_none(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if number == number and abs(number) != float("inf") else None
