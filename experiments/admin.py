@@ -1,0 +1,156 @@
+"""The admin console (staff only): every table with its images shown inline."""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.html import format_html, format_html_join
+
+from experiments import services
+from experiments.models import ClassResult, Experiment, ShapeClass
+
+PREVIEW_SIZE = 56
+
+
+def _img(data: bytes, title: str = "") -> str:
+    """An inline <img> of PNG bytes: media files need not be served to show them here."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return format_html(
+        '<img src="data:image/png;base64,{}" width="{}" height="{}" alt="{}" title="{}" '
+        'style="image-rendering: pixelated; border: 1px solid #ccc">',
+        encoded,
+        PREVIEW_SIZE,
+        PREVIEW_SIZE,
+        title,
+        title,
+    )
+
+
+def _stored_png(field: object, title: str = "") -> str:
+    try:
+        with field.open("rb") as handle:  # type: ignore[attr-defined]
+            return _img(handle.read(), title)
+    except (FileNotFoundError, ValueError):
+        return "(missing)"
+
+
+@admin.register(ShapeClass)
+class ShapeClassAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "owner", "preview", "updated_at"]
+    list_filter = [("owner", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["name", "key", "owner__username"]
+    readonly_fields = ["preview", "created_at", "updated_at"]
+    raw_id_fields = ["owner"]
+
+    @admin.display(description="image")
+    def preview(self, shape_class: ShapeClass) -> str:
+        from models_zoo.render import to_png
+
+        try:
+            return _img(to_png(np.asarray(shape_class.pixels, dtype=np.float32)), shape_class.name)
+        except (TypeError, ValueError):
+            return "(not a valid image)"
+
+
+class ClassResultInline(admin.TabularInline):
+    model = ClassResult
+    extra = 0
+    can_delete = False
+    fields = ["position", "name", "generated", "original", "r", "steps", "reached", "probability"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description="generated")
+    def generated(self, result: ClassResult) -> str:
+        return _stored_png(result.image, f"generated {result.name}")
+
+    @admin.display(description="original")
+    def original(self, result: ClassResult) -> str:
+        return _stored_png(result.template, result.name)
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "owner",
+        "number",
+        "model_name",
+        "class_list",
+        "status",
+        "accuracy",
+        "loss",
+        "created_at",
+        "duration",
+        "images",
+    ]
+    list_filter = ["status", "model_name", "created_at"]
+    search_fields = ["owner__username", "model_name", "error", "=id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]
+    readonly_fields = [
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "attempts",
+        "weights_sha256",
+    ]
+    inlines = [ClassResultInline]
+    actions = ["cancel_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Experiment]:
+        return super().get_queryset(request).prefetch_related("results")
+
+    @admin.display(description="classes")
+    def class_list(self, experiment: Experiment) -> str:
+        return ", ".join(experiment.class_keys)
+
+    @admin.display(description="time")
+    def duration(self, experiment: Experiment) -> str:
+        if experiment.started_at and experiment.finished_at:
+            return f"{(experiment.finished_at - experiment.started_at).total_seconds():.1f} s"
+        return ""
+
+    @admin.display(description="generated images")
+    def images(self, experiment: Experiment) -> str:
+        return format_html_join(
+            "", "{}", ((_stored_png(r.image, r.name),) for r in experiment.results.all())
+        )
+
+    @admin.action(description="Cancel the selected experiments if they are active")
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Experiment]) -> None:
+        cancelled = 0
+        for experiment in queryset.filter(status__in=Experiment.ACTIVE).select_related("owner"):
+            try:
+                services.experiment_cancel(user=experiment.owner, experiment=experiment)
+                cancelled += 1
+            except services.ExperimentFinished:
+                pass
+        self.message_user(request, f"Cancelled {cancelled} experiments.")
+
+
+@admin.register(ClassResult)
+class ClassResultAdmin(admin.ModelAdmin):
+    list_display = ["experiment", "position", "name", "generated", "original", "r", "reached"]
+    list_filter = ["reached", "class_key"]
+    search_fields = ["class_key", "name", "experiment__owner__username"]
+    list_select_related = ["experiment__owner"]
+    readonly_fields = ["generated", "original"]
+    exclude = ["image_raw", "snapshots"]
+    raw_id_fields = ["experiment"]
+
+    @admin.display(description="generated")
+    def generated(self, result: ClassResult) -> str:
+        return _stored_png(result.image, f"generated {result.name}")
+
+    @admin.display(description="original")
+    def original(self, result: ClassResult) -> str:
+        return _stored_png(result.template, result.name)
