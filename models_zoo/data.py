@@ -87,10 +87,10 @@ def build_dataset(
                 image = image + rng.uniform(0.0, noise_amplitude, image.shape)
                 images.append(image.astype(np.float32))
                 labels.append(label)
-                mask_rows.append(red if red is not None else np.zeros_like(image))
+                mask_rows.append(red if red is not None else np.zeros(image.shape, np.float32))
     order = rng.permutation(len(labels))
     x = np.stack(images)[order][..., np.newaxis]
     label_array = np.asarray(labels, dtype=np.int64)[order]
     y = np.eye(n_classes, dtype=np.float32)[label_array]
-    irrelevant = np.stack(mask_rows)[order][..., np.newaxis] if masks else None
+    irrelevant = np.stack(mask_rows)[order][..., np.newaxis].astype(np.float32) if masks else None
     return Dataset(x=x, y=y, labels=label_array, irrelevant=irrelevant, n_classes=n_classes)
