@@ -158,6 +158,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        # mkstemp creates 0600 files; results are meant to be shared like any other output.
+        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -190,8 +192,10 @@ class ProgressLine:
             text = f"train epoch {progress.done}/{progress.total}"
             if "loss" in metrics:
                 text += f"  loss {metrics['loss']:.4f}  accuracy {metrics['accuracy']:.3f}"
+        elif progress.fraction < 1.0:
+            text = f"generate step {progress.done} (cap {progress.total})"
         else:
-            text = f"generate step {progress.done}/{progress.total} (cap)"
+            text = "done"
         text = f"{self.prefix}{progress.fraction:4.0%}  {text}"
         if self.tty:
             self.stream.write("\r\033[K" + text)
