@@ -38,6 +38,14 @@ RECORD_PROGRESS = """
 """
 
 
+def shown_loss(loss: float) -> str:
+    """The loss as the page writes it: four decimals, or two significant digits when tiny."""
+    if loss != 0 and abs(loss) < 0.001:
+        mantissa, exponent = f"{loss:.1e}".split("e")
+        return f"{mantissa}e{int(exponent)}"
+    return f"{loss:.4f}"
+
+
 def wait_for_builder(page: Page, base: str) -> None:
     """The builder is ready once its script has asked the API for the user's experiments."""
     expect(page).to_have_url(f"{base}/builder/")
@@ -121,7 +129,7 @@ def test_sign_up_train_watch_progress_and_keep_results(
     expect(row.locator(".result-title")).to_have_text("[1]: CNN, , 0.005, 5 epochs")
     expect(row.locator(".result-title img")).to_have_attribute("alt", "Black initial image")
     expect(row).to_contain_text(f"accuracy {experiment.accuracy * 100:.1f}%")
-    expect(row).to_contain_text(f"loss {experiment.loss:.4f}")
+    expect(row).to_contain_text(f"loss {shown_loss(experiment.loss)}")
     expect(row).to_contain_text(f"seed {experiment.seed}")
     check_cards(page, experiment)
 
