@@ -1,0 +1,206 @@
+"""Services: validation, numbering, limits and every state change of an experiment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from experiments import services
+from experiments.models import Experiment, ShapeClass
+
+pytestmark = pytest.mark.django_db
+
+CONFIG = {"classes": ["box", "line", "circle"], "model": "mlp", "epochs": 3, "seed": 7}
+
+
+def create(user: Any, **changes: Any) -> Experiment:
+    return services.experiment_create(user=user, config={**CONFIG, **changes})
+
+
+def test_create_stores_a_queued_experiment_with_the_validated_config(alice: Any) -> None:
+    experiment = create(alice)
+    experiment.refresh_from_db()
+    assert experiment.status == Experiment.Status.QUEUED
+    assert experiment.owner == alice
+    assert experiment.config["classes"] == ["box", "line", "circle"]
+    assert experiment.config["step_size"] == 0.005  # the paper's default filled in
+    assert experiment.seed == 7
+    assert experiment.model_name == "mlp"
+    assert experiment.class_keys == ["box", "line", "circle"]
+    assert experiment.progress["phase"] == "queued"
+
+
+def test_create_enqueues_after_commit(alice: Any, django_capture_on_commit_callbacks: Any) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        create(alice)
+    assert len(callbacks) == 1
+
+
+def test_create_chooses_and_stores_a_seed_when_none_is_given(alice: Any) -> None:
+    seeds = {create(alice, seed=None).seed for _ in range(3)}
+    assert all(0 <= seed < 2**31 for seed in seeds)
+    assert len(seeds) > 1
+
+
+def test_numbers_count_per_user(alice: Any, bob: Any, settings: Any) -> None:
+    settings.MAX_ACTIVE_EXPERIMENTS = 10
+    numbers = [create(alice).number for _ in range(3)]
+    assert numbers == [1, 2, 3]
+    assert create(bob).number == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"classes": ["box"]}, "classes"),
+        ({"classes": ["box", "no_such_shape"]}, "classes"),
+        ({"model": "transformer"}, "model"),
+        ({"epochs": 0}, "epochs"),
+        ({"epochs": "many"}, "epochs"),
+        ({"step_size": -1}, "step_size"),
+        ({"initial_image": "purple"}, "initial_image"),
+        ({"unknown_setting": 1}, "unknown_setting"),
+    ],
+)
+def test_create_names_the_bad_field(alice: Any, changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        create(alice, **changes)
+    assert list(caught.value.message_dict) == [field]
+    assert not Experiment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("limit", "changes", "field"),
+    [
+        ("MAX_EPOCHS", {"epochs": 11}, "epochs"),
+        ("MAX_STEPS", {"max_steps": 11}, "max_steps"),
+    ],
+)
+def test_create_applies_the_server_limits(
+    alice: Any, settings: Any, limit: str, changes: dict[str, Any], field: str
+) -> None:
+    setattr(settings, limit, 10)
+    with pytest.raises(ValidationError) as caught:
+        create(alice, **changes)
+    assert "on this server" in caught.value.message_dict[field][0]
+
+
+def test_create_applies_the_class_limit(alice: Any, settings: Any) -> None:
+    settings.MAX_CLASSES = 2
+    with pytest.raises(ValidationError) as caught:
+        create(alice)
+    assert "at most 2 classes" in caught.value.message_dict["classes"][0]
+
+
+def test_create_refuses_more_active_experiments_than_allowed(alice: Any, settings: Any) -> None:
+    settings.MAX_ACTIVE_EXPERIMENTS = 2
+    first = create(alice)
+    create(alice)
+    with pytest.raises(services.TooManyActive):
+        create(alice)
+    services.experiment_cancel(user=alice, experiment=first)
+    assert create(alice).number == 3  # the refused request took no number
+
+
+def test_a_drawn_class_is_copied_so_deleting_it_keeps_the_experiment(alice: Any) -> None:
+    pixels = [[0.0] * 28 for _ in range(28)]
+    pixels[10][10] = 1.0
+    drawn = ShapeClass.objects.create(owner=alice, key="dot", name="Dot", pixels=pixels)
+    experiment = create(alice, classes=["box", "dot", "noise"])
+    drawn.delete()
+    experiment.refresh_from_db()
+    copies = {item["key"]: item for item in experiment.trained_on}
+    assert copies["dot"]["pixels"] == pixels
+    assert copies["dot"]["name"] == "Dot"
+    assert copies["noise"]["noise"] == "noise" and copies["noise"]["pixels"] is None
+    specs = services.class_specs(experiment=experiment)
+    assert [spec.key for spec in specs] == ["box", "dot", "noise"]
+    assert specs[1].image is not None and specs[1].image[10, 10] == 1.0
+
+
+def test_another_users_drawn_class_is_unknown(alice: Any, bob: Any) -> None:
+    ShapeClass.objects.create(owner=bob, key="dot", name="Dot", pixels=[[0.0] * 28] * 28)
+    with pytest.raises(ValidationError) as caught:
+        create(alice, classes=["box", "dot"])
+    assert "unknown class 'dot'" in caught.value.message_dict["classes"][0]
+
+
+def test_start_moves_queued_to_running_once(alice: Any) -> None:
+    experiment = create(alice)
+    assert services.experiment_start(experiment_id=experiment.pk) is True
+    assert services.experiment_start(experiment_id=experiment.pk) is False
+    experiment.refresh_from_db()
+    assert experiment.status == Experiment.Status.RUNNING
+    assert experiment.attempts == 1
+    assert experiment.started_at is not None and experiment.heartbeat_at is not None
+
+
+def test_start_of_a_missing_experiment_does_nothing() -> None:
+    assert services.experiment_start(experiment_id=123456) is False
+
+
+def test_progress_is_recorded_only_while_running(alice: Any) -> None:
+    experiment = create(alice)
+    progress = {"phase": "train", "done": 1, "total": 3, "fraction": 0.3, "metrics": {}}
+    assert services.experiment_progress(experiment_id=experiment.pk, progress=progress) is False
+    services.experiment_start(experiment_id=experiment.pk)
+    assert services.experiment_progress(experiment_id=experiment.pk, progress=progress) is True
+    experiment.refresh_from_db()
+    assert experiment.progress == progress
+
+
+def test_cancel_stops_a_queued_experiment_and_refuses_a_finished_one(alice: Any) -> None:
+    experiment = create(alice)
+    services.experiment_cancel(user=alice, experiment=experiment)
+    experiment.refresh_from_db()
+    assert experiment.status == Experiment.Status.CANCELLED
+    assert experiment.finished_at is not None
+    with pytest.raises(services.ExperimentFinished):
+        services.experiment_cancel(user=alice, experiment=experiment)
+    assert services.experiment_start(experiment_id=experiment.pk) is False
+
+
+def test_cancel_checks_the_owner(alice: Any, bob: Any) -> None:
+    experiment = create(alice)
+    with pytest.raises(services.ExperimentFinished):
+        services.experiment_cancel(user=bob, experiment=experiment)
+    experiment.refresh_from_db()
+    assert experiment.status == Experiment.Status.QUEUED
+
+
+def test_fail_records_the_message_and_does_not_undo_a_cancel(alice: Any) -> None:
+    experiment = create(alice)
+    services.experiment_start(experiment_id=experiment.pk)
+    assert services.experiment_fail(experiment_id=experiment.pk, error="Out of paint.") is True
+    experiment.refresh_from_db()
+    assert (experiment.status, experiment.error) == ("failed", "Out of paint.")
+    cancelled = create(alice)
+    services.experiment_cancel(user=alice, experiment=cancelled)
+    assert services.experiment_fail(experiment_id=cancelled.pk, error="late") is False
+    cancelled.refresh_from_db()
+    assert cancelled.status == "cancelled" and cancelled.error == ""
+
+
+def test_reaper_fails_silent_running_and_forgotten_queued_experiments(
+    alice: Any, settings: Any
+) -> None:
+    settings.MAX_ACTIVE_EXPERIMENTS = 10
+    settings.HEARTBEAT_TIMEOUT = 60
+    settings.QUEUE_TIMEOUT = 600
+    alive, dead, waiting = create(alice), create(alice), create(alice)
+    for experiment in (alive, dead):
+        services.experiment_start(experiment_id=experiment.pk)
+    now = timezone.now()
+    Experiment.objects.filter(pk=dead.pk).update(heartbeat_at=now - timedelta(seconds=61))
+    assert services.experiment_reap_stale(now=now) == 1
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert dead.status == "failed" and "stopped responding" in dead.error
+    assert alive.status == "running"
+    assert services.experiment_reap_stale(now=now + timedelta(seconds=601)) == 2
+    waiting.refresh_from_db()
+    assert waiting.status == "failed" and "No worker" in waiting.error
