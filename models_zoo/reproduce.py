@@ -266,7 +266,7 @@ def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
         keys = [(2, "mlp", cls), (2, "cnn", cls)]
         if all(key in r_by for key in keys):
             chain = [(k[1], r_by[k], PAPER_MODELS[k[1]].get(cls)) for k in keys]
-            claims.append(_claim(f"{cls}: CNN > MLP", cls, 2, chain))
+            claims.append(_claim(f"{cls}: MLP < CNN", cls, 2, chain))
     seeds = sorted({record["seed"] for record in runs})
     settings = {key: runs[0][key] if runs else None for key in ("epochs", "max_steps")} | {
         "initial_image": "black",
@@ -296,7 +296,7 @@ def _num(value: float | None) -> str:
 
 def _mean_sd_text(row: dict[str, Any]) -> str:
     if row["mean"] is None:
-        return "undefined"
+        return f"undefined in all {row['undefined']} runs"
     text = f"{row['mean']:.2f}"
     text += " ± " + ("—" if row["sd"] is None else f"{row['sd']:.2f}")
     if row["undefined"]:
