@@ -14,6 +14,9 @@ from typing import Any
 
 from models_zoo import architectures, tf_env  # noqa: F401  (quiet TensorFlow first)
 
+WEIGHTS_NAME = "weights.weights.h5"
+CHECKPOINT_NAME = "checkpoint.json"
+
 
 class WeightsError(Exception):
     """A weights file is missing, altered or does not fit the architecture."""
@@ -59,3 +62,41 @@ def load_model(path: str | os.PathLike[str], *, model: str, n_classes: int, sha2
     except Exception as error:  # h5py and Keras raise many types for a bad file
         raise WeightsError(f"the weights file does not fit a {model} model: {error}") from None
     return network
+
+
+def save_checkpoint(model: Any, directory: str | os.PathLike[str], config: Any) -> dict[str, Any]:
+    """Writes ``weights.weights.h5`` and ``checkpoint.json`` (architecture, class count, the
+    run's configuration and the weights' SHA-256) into ``directory``; returns the metadata."""
+    import json
+
+    folder = Path(directory)
+    digest = save_weights(model, folder / WEIGHTS_NAME)
+    metadata = {
+        "architecture": config.model,
+        "n_classes": len(config.classes),
+        "config": config.to_dict(),
+        "sha256": digest,
+        "weights": WEIGHTS_NAME,
+    }
+    handle, temporary = tempfile.mkstemp(suffix=".json", dir=folder)
+    with os.fdopen(handle, "w") as out:
+        json.dump(metadata, out, indent=2)
+    os.replace(temporary, folder / CHECKPOINT_NAME)
+    return metadata
+
+
+def load_checkpoint(directory: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
+    """Rebuilds the model a checkpoint describes; returns ``(model, metadata)``."""
+    import json
+
+    folder = Path(directory)
+    try:
+        metadata = json.loads((folder / CHECKPOINT_NAME).read_text())
+        architecture, n_classes = metadata["architecture"], int(metadata["n_classes"])
+        sha256 = metadata["sha256"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise WeightsError(f"cannot read {CHECKPOINT_NAME}: {error}") from None
+    model = load_model(
+        folder / WEIGHTS_NAME, model=architecture, n_classes=n_classes, sha256=sha256
+    )
+    return model, metadata

@@ -45,3 +45,21 @@ def test_missing_file_and_wrong_suffix(model, tmp_path):
         persistence.load_model(tmp_path / "gone.weights.h5", model="mlp", n_classes=3, sha256="0")
     with pytest.raises(ValueError, match=r"weights\.h5"):
         persistence.save_weights(model, tmp_path / "model.keras")
+
+
+def test_checkpoint_records_architecture_config_and_hash(tmp_path):
+    from models_zoo.config import RunConfig
+    from models_zoo.pipeline import run
+
+    config = RunConfig(classes=("box", "line", "tri"), epochs=3, seed=2, max_steps=5)
+    result = run(config)
+    metadata = persistence.save_checkpoint(result.model, tmp_path, config)
+    assert metadata["architecture"] == "mlp" and metadata["n_classes"] == 3
+    assert metadata["config"] == config.to_dict()
+    model, loaded = persistence.load_checkpoint(tmp_path)
+    assert loaded == metadata
+    x = tf.zeros([1, 28, 28, 1])
+    np.testing.assert_array_equal(model(x).numpy(), result.model(x).numpy())
+    (tmp_path / "checkpoint.json").write_text("{broken")
+    with pytest.raises(persistence.WeightsError, match=r"checkpoint\.json"):
+        persistence.load_checkpoint(tmp_path)
