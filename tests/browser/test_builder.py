@@ -143,6 +143,17 @@ def test_sign_up_train_watch_progress_and_keep_results(
     second = page.locator(".result-row").first
     expect(second.locator(".result-title")).to_contain_text("[2]: CNN")
     expect(second.locator(".progress-text")).to_contain_text("Training", timeout=RUN_TIMEOUT_MS)
+    second_id = second.get_attribute("data-id")
+
+    # A reload in the middle picks the progress bar up again, and it keeps moving.
+    page.reload()
+    wait_for_builder(page, base)
+    second = page.locator(f"#experiment-{second_id}")
+    bar = second.get_by_role("progressbar")
+    expect(bar).to_be_visible()
+    before = int(bar.get_attribute("aria-valuenow") or 0)
+    expect(bar).not_to_have_attribute("aria-valuenow", str(before), timeout=RUN_TIMEOUT_MS)
+    assert int(bar.get_attribute("aria-valuenow") or 0) > before
     second.get_by_role("button", name="Cancel experiment 2").click()
     expect(second).to_have_attribute("data-status", "cancelled")
     expect(second.locator(".result-error")).to_be_visible()
