@@ -65,7 +65,9 @@ def build_dataset(
     Every pixel of every copy gets ``uniform[0, noise_amplitude)`` noise; noise classes get a
     fresh draw per copy. With ``masks`` the highlight masks travel with the samples. With
     ``augment_irrelevant`` each class with a red region also gets as many counterfactual
-    copies, whose red pixels are replaced by uniform noise, so the region carries no signal.
+    copies whose red pixels are replaced by background noise (the ``uniform[0, amplitude)``
+    every pixel gets), so the class is also seen without whatever the region held. Full-range
+    noise there would not do: it becomes a marker of its own that other classes never show.
     """
     if len(classes) < 2:
         raise ValueError("at least 2 classes are needed to train a classifier")
@@ -83,7 +85,8 @@ def build_dataset(
             for _ in range(copies):
                 image = spec.sample(rng).copy()
                 if counterfactual and red is not None:
-                    image = np.where(red > 0, rng.uniform(0.0, 1.0, image.shape), image)
+                    background = rng.uniform(0.0, noise_amplitude, image.shape)
+                    image = np.where(red > 0, background, image)
                 image = image + rng.uniform(0.0, noise_amplitude, image.shape)
                 images.append(image.astype(np.float32))
                 labels.append(label)

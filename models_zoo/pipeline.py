@@ -13,6 +13,7 @@ from models_zoo import Cancelled, architectures
 from models_zoo.classes import ClassSpec, resolve
 from models_zoo.config import RunConfig
 from models_zoo.data import build_dataset
+from models_zoo.highlight import RegionEffect, effects
 from models_zoo.metrics import abs_pearson
 from models_zoo.metrics import cross_r as cross_r_matrix
 from models_zoo.tf_env import seed_everything
@@ -65,6 +66,7 @@ class RunResult:
     cross_r: list[list[float | None]]
     timings: dict[str, float]
     model: Any = None
+    highlight_effects: list[RegionEffect] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -77,6 +79,7 @@ class RunResult:
             "classes": [outcome.to_json() for outcome in self.classes],
             "cross_r": self.cross_r,
             "timings": self.timings,
+            "highlight_effects": [effect.to_json() for effect in self.highlight_effects],
         }
 
 
@@ -176,6 +179,7 @@ def run(
     trained = time.perf_counter()
     outcomes = visualize(model, config, specs, on_progress=on_progress, progress_offset=TRAIN_SHARE)
     finished = time.perf_counter()
+    region_effects = effects(model, specs, [outcome.image for outcome in outcomes])
     return RunResult(
         config=config,
         classes=outcomes,
@@ -187,4 +191,5 @@ def run(
             "visualize_s": finished - trained,
         },
         model=model,
+        highlight_effects=region_effects,
     )
