@@ -183,7 +183,8 @@ def _wait_until_ready(worker: Worker) -> None:
 def _stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
-    os.killpg(process.pid, signal.SIGTERM)
+    # The cluster's parent stops its own workers; signalling them too leaves it waiting.
+    process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:

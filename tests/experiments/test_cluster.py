@@ -1,0 +1,75 @@
+"""A real django-q cluster (a separate ``manage.py qcluster`` process) runs experiments."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django_q.models import Task
+from rest_framework.test import APIClient
+
+from experiments.models import Experiment
+from tests.conftest import Worker
+
+pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
+
+# The worker imports TensorFlow for its first task (about 4 s here), then trains.
+DEADLINE_S = 90
+TINY = {"classes": ["box", "line", "circle"], "epochs": 3, "seed": 5, "max_steps": 10}
+
+
+def wait_for(condition: Callable[[], bool], worker: Worker, what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_S
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if worker.process.poll() is not None:
+            break
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}; worker log:\n{worker.output()}")
+
+
+def status_of(pk: int) -> str:
+    return Experiment.objects.values_list("status", flat=True).get(pk=pk)
+
+
+def test_the_cluster_runs_a_queued_experiment_to_the_end(
+    qcluster: Worker, alice_api: APIClient
+) -> None:
+    response = alice_api.post("/api/v1/experiments/", TINY, format="json")
+    assert response.status_code == 201
+    pk = response.json()["id"]
+    wait_for(lambda: status_of(pk) not in ("queued", "running"), qcluster, "the run")
+
+    body = alice_api.get(f"/api/v1/experiments/{pk}/").json()
+    assert body["status"] == "done", body["error"]
+    assert len(body["results"]) == 3
+    image = alice_api.get(body["results"][0]["image_url"])
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    task = Task.objects.get(name=f"experiment-{pk}")
+    assert task.success and task.result == "done"
+
+
+def test_a_running_experiment_is_cancelled_by_its_worker(
+    qcluster: Worker, alice_api: APIClient, alice: Any
+) -> None:
+    response = alice_api.post("/api/v1/experiments/", {**TINY, "epochs": 500}, format="json")
+    pk = response.json()["id"]
+
+    def training() -> bool:
+        experiment = Experiment.objects.get(pk=pk)
+        return experiment.status == "running" and experiment.progress.get("phase") == "train"
+
+    wait_for(training, qcluster, "training to start")
+    cancel = alice_api.post(f"/api/v1/experiments/{pk}/cancel/")
+    assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
+    wait_for(lambda: Task.objects.filter(name=f"experiment-{pk}").exists(), qcluster, "the stop")
+
+    task = Task.objects.get(name=f"experiment-{pk}")
+    assert task.success and task.result == "cancelled"
+    experiment = Experiment.objects.get(pk=pk)
+    assert experiment.status == "cancelled"
+    assert experiment.progress["done"] < 500
+    assert not experiment.results.exists()
