@@ -1,0 +1,91 @@
+"""The admin console: staff only, every table listed, images shown inline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from experiments import services, tasks
+from experiments.models import Experiment, ShapeClass
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(django_user_model: Any) -> Client:
+    admin = django_user_model.objects.create_superuser("root", "root@example.org", "x" * 16)
+    client = Client()
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def done_experiment(alice: Any) -> Experiment:
+    config = {"classes": ["box", "line"], "epochs": 2, "seed": 1, "max_steps": 5}
+    experiment = services.experiment_create(user=alice, config=config)
+    assert tasks.train_and_visualize(experiment.pk) == "done"
+    return experiment
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/experiments/experiment/",
+        "/admin/experiments/classresult/",
+        "/admin/experiments/shapeclass/",
+        "/admin/django_q/schedule/",
+        "/admin/django_q/success/",
+        "/admin/django_q/failure/",
+        "/admin/django_q/ormq/",
+    ],
+)
+def test_every_table_is_listed_for_staff(staff_client: Client, url: str) -> None:
+    assert staff_client.get(url).status_code == 200
+
+
+def test_non_staff_users_are_sent_to_the_admin_login(alice_client: Client) -> None:
+    response = alice_client.get("/admin/experiments/experiment/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_experiments_show_their_generated_images(
+    staff_client: Client, done_experiment: Experiment
+) -> None:
+    listing = staff_client.get("/admin/experiments/experiment/").content.decode()
+    assert listing.count("data:image/png;base64,") == 2
+    assert "alice" in listing and "box, line" in listing
+    page = staff_client.get(f"/admin/experiments/experiment/{done_experiment.pk}/change/")
+    # One generated image and one original per class in the inline.
+    assert page.content.decode().count("data:image/png;base64,") == 4
+
+
+def test_the_list_can_be_filtered_and_searched(
+    staff_client: Client, done_experiment: Experiment, bob: Any
+) -> None:
+    services.experiment_create(user=bob, config={"classes": ["box", "tri"], "seed": 1})
+    queued = staff_client.get("/admin/experiments/experiment/", {"status__exact": "queued"})
+    assert "bob" in queued.content.decode() and "box, line" not in queued.content.decode()
+    found = staff_client.get("/admin/experiments/experiment/", {"q": "alice"})
+    assert "box, line" in found.content.decode() and "box, tri" not in found.content.decode()
+
+
+def test_the_cancel_action_cancels_active_experiments(staff_client: Client, bob: Any) -> None:
+    queued = services.experiment_create(user=bob, config={"classes": ["box", "tri"], "seed": 1})
+    response = staff_client.post(
+        "/admin/experiments/experiment/",
+        {"action": "cancel_selected", "_selected_action": [queued.pk]},
+        follow=True,
+    )
+    assert "Cancelled 1 experiments." in response.content.decode()
+    queued.refresh_from_db()
+    assert queued.status == "cancelled"
+
+
+def test_drawn_classes_show_a_preview(staff_client: Client, alice: Any) -> None:
+    pixels = [[1.0 if 10 <= c <= 17 else 0.0 for c in range(28)] for _ in range(28)]
+    ShapeClass.objects.create(owner=alice, key="bar", name="Bar", pixels=pixels)
+    listing = staff_client.get("/admin/experiments/shapeclass/").content.decode()
+    assert "Bar" in listing and "data:image/png;base64," in listing
