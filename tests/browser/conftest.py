@@ -1,14 +1,17 @@
 """Browser tests: Playwright for Python driving Debian's Chromium, headless.
 
 Playwright never downloads a browser here: the launch points at the system Chromium.
-Django's live server and Playwright's synchronous API share the test's thread, so Django's
-guard against database calls from inside an event loop is switched off for these tests.
+Playwright's synchronous API keeps an event loop running in the main thread from its start
+to the end of the session, so Django's guard against database calls from inside an event
+loop is switched off from the first browser test on (every later test in the session talks
+to the database under that loop).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -37,6 +40,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_sync_orm_under_playwright() -> Iterator[None]:
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    yield
+    if previous is None:
+        os.environ.pop(ASYNC_UNSAFE, None)
+    else:
+        os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture(scope="session")
