@@ -16,6 +16,7 @@
   const resultsEmpty = document.getElementById("results-empty");
   const resultsLoading = document.getElementById("results-loading");
   const loadMoreButton = document.getElementById("load-more");
+  const announcer = document.getElementById("announcer");
 
   const FINISHED = new Set(["done", "failed", "cancelled"]);
   const STATUS_LABELS = {
@@ -592,6 +593,9 @@
       return known.element;
     }
     const element = renderRow(detail);
+    if (known && known.element.dataset.status !== detail.status && FINISHED.has(detail.status)) {
+      announce(detail);
+    }
     if (known) {
       // Keep keyboard focus on the row's cancel button (or the row) across a redraw.
       const hadFocus = known.element.contains(document.activeElement);
@@ -605,6 +609,18 @@
     }
     resultsEmpty.hidden = rows.size > 0;
     return element;
+  }
+
+  // Screen readers hear when a run they started ends, without the chatter of every poll.
+  function announce(detail) {
+    const label = `Experiment ${detail.number ?? detail.id}`;
+    if (detail.status === "done") {
+      announcer.textContent = `${label} finished: accuracy ${formatPercent(detail.accuracy)}.`;
+    } else if (detail.status === "failed") {
+      announcer.textContent = `${label} failed: ${detail.error || "no reason given"}.`;
+    } else {
+      announcer.textContent = `${label} was cancelled.`;
+    }
   }
 
   function watch(detail) {

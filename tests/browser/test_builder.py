@@ -126,6 +126,9 @@ def test_sign_up_train_watch_progress_and_keep_results(
 
     experiment = Experiment.objects.get(owner__username="alice")
     assert experiment.status == "done"
+    expect(page.locator("#announcer")).to_have_text(
+        f"Experiment 1 finished: accuracy {experiment.accuracy * 100:.1f}%."
+    )
     expect(row.locator(".result-title")).to_have_text("[1]: CNN, , 0.005, 5 epochs")
     expect(row.locator(".result-title img")).to_have_attribute("alt", "Black initial image")
     expect(row).to_contain_text(f"accuracy {experiment.accuracy * 100:.1f}%")
