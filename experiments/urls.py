@@ -1,4 +1,8 @@
-"""Routes of the HTML pages. No app namespace: LOGIN_URL and friends use these names."""
+"""Routes of the HTML pages. No app namespace: LOGIN_URL and friends use these names.
+
+The password templates have names of their own: the admin site renders Django's default
+names (registration/password_change_form.html, ...), and keeps its own look that way.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +23,14 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",
-        auth_views.PasswordChangeView.as_view(),
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
         name="password_change",
     ),
     path(
         "accounts/password/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_changed.html"
+        ),
         name="password_change_done",
     ),
 ]

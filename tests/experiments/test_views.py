@@ -242,3 +242,12 @@ def test_builder_offers_the_paper_hyperparameters_within_bounds(alice_client):
     assert page_settings["defaults"]["model"] == "mlp"
     assert set(page_settings["architectures"]) == {a.name for a in list_architectures()}
     assert set(page_settings["initialImages"]) == set(config.CHOICES["initial_image"])
+
+
+@pytest.mark.django_db
+def test_the_admin_keeps_its_own_password_pages(client, django_user_model):
+    staff = django_user_model.objects.create_superuser("root", password=PASSWORD)
+    client.force_login(staff)
+    response = client.get(reverse("admin:password_change"))
+    assert response.status_code == 200
+    assert "admin/base_site.html" in [t.name for t in response.templates]
