@@ -8,7 +8,7 @@ PY_STAMP := $(VENV)/.requirements.stamp
 NODE_STAMP := node_modules/.package-lock.stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test deps lint pytest browser-deps clean
+.PHONY: run test deps lint pytest pytest-postgres migrate browser-deps clean
 
 $(PY_STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,11 +35,20 @@ lint: $(PY_STAMP)
 pytest: deps browser-deps
 	$(BIN)/pytest
 
-test: deps browser-deps lint pytest
+# The same suite again on PostgreSQL with the Redis broker, when those servers are reachable
+# on loopback (started first if installed but stopped); skipped with a clear message otherwise.
+pytest-postgres: deps browser-deps
+	scripts/test_services.sh
 
-run: deps
-	@echo "The web platform arrives with the platform issue; for now try:"
-	@echo "  $(BIN)/python -m models_zoo run --classes box,line,circle --out out/demo"
+test: deps browser-deps lint pytest pytest-postgres
+
+migrate: $(PY_STAMP)
+	$(BIN)/python manage.py migrate --no-input
+
+# The web server and one task worker in the foreground; Ctrl-C stops both.
+# HOST=0.0.0.0 PORT=8080 make run  listens elsewhere.
+run: deps migrate
+	$(BIN)/python scripts/run.py
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .mypy_cache

@@ -38,7 +38,6 @@ def done_experiment(alice: Any) -> Experiment:
         "/admin/django_q/schedule/",
         "/admin/django_q/success/",
         "/admin/django_q/failure/",
-        "/admin/django_q/ormq/",
     ],
 )
 def test_every_table_is_listed_for_staff(staff_client: Client, url: str) -> None:

@@ -48,6 +48,8 @@ def test_the_cluster_runs_a_queued_experiment_to_the_end(
     assert len(body["results"]) == 3
     image = alice_api.get(body["results"][0]["image_url"])
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    # The cluster's monitor records the task's own result just after it returns.
+    wait_for(lambda: Task.objects.filter(name=f"experiment-{pk}").exists(), qcluster, "the task")
     task = Task.objects.get(name=f"experiment-{pk}")
     assert task.success and task.result == "done"
 
