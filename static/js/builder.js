@@ -477,11 +477,12 @@
   }
 
   function card(result, config) {
+    // Generation stops once the class probability exceeds the threshold, whatever the objective.
     const threshold = config.threshold ?? settings.defaults.threshold;
-    const target = config.objective === "logit" ? "target" : `p ≥ ${threshold}`;
+    const cap = config.max_steps ?? result.steps;
     const reachedText = result.reached
-      ? `✓ reached ${target} in ${result.steps} steps`
-      : `✗ stopped at the cap of ${result.steps} steps (p = ${formatNumber(result.probability, 2)})`;
+      ? `✓ reached p > ${threshold} in ${result.steps} steps`
+      : `✗ not reached within the cap of ${cap} steps (p = ${formatNumber(result.probability, 2)})`;
     return el(
       "li",
       { className: "card", dataset: { class: result.class } },

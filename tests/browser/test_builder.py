@@ -5,10 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import numpy as np
 import pytest
+from django.core.files.base import ContentFile
 from playwright.sync_api import Page, expect
 
-from experiments.models import Experiment
+from experiments.models import ClassResult, Experiment
+from models_zoo import render, shapes
 from models_zoo.config import RunConfig
 from tests.conftest import PASSWORD
 
@@ -183,17 +186,17 @@ def test_sign_up_train_watch_progress_and_keep_results(
     assert response.status == 404
 
 
-def check_cards(page: Page, experiment: Experiment) -> None:
+def check_cards(page: Page, experiment: Experiment, count: int = 3) -> None:
     """One card per class with both images loaded and |r| as stored."""
     row = page.locator(f"#experiment-{experiment.pk}")
     cards = row.locator(".card")
-    expect(cards).to_have_count(3)
+    expect(cards).to_have_count(count)
     results = list(experiment.results.order_by("position"))
     for card, result in zip(cards.all(), results, strict=True):
         expect(card.locator(".card-name")).to_have_text(result.name)
         r_text = "—" if result.r is None else f"{result.r:.2f}"
         expect(card.locator(".card-r")).to_have_text(f"|r| = {r_text}")
-        reached = "reached" if result.reached else "cap"
+        reached = "✓ reached" if result.reached else "✗ not reached"
         expect(card.locator(".card-reached")).to_contain_text(reached)
         for image in (card.locator(".card-generated"), card.locator(".card-template")):
             expect(image).to_have_css("image-rendering", "pixelated")
@@ -276,3 +279,59 @@ def test_failed_runs_show_their_reason_and_older_runs_load_on_demand(
     titles = rows.locator(".result-title").all_text_contents()
     assert [title.split(":")[0] for title in titles] == [f"[{n}]" for n in range(12, 0, -1)]
     expect(page.get_by_text("Bob's run.")).to_have_count(0)
+
+
+def test_a_card_says_when_r_is_undefined_and_when_the_cap_was_hit(
+    page: Page, live_server: Any, alice: Any
+) -> None:
+    # A finished run as the worker stores it: one class whose image stayed constant (no r)
+    # and never convinced the model, one that reached the threshold.
+    config = RunConfig(classes=("box", "line"), max_steps=40, seed=5).to_dict()
+    experiment = Experiment.objects.create(
+        owner=alice,
+        number=1,
+        config=config,
+        model_name="mlp",
+        class_keys=["box", "line"],
+        seed=5,
+        status="done",
+        accuracy=0.875,
+        loss=0.25,
+    )
+    generated = {"box": np.full((28, 28), 0.5, np.float32), "line": shapes.image("line") * 0.7}
+    for position, (key, r, reached, steps, probability) in enumerate(
+        [("box", None, False, 40, 0.42), ("line", 0.456, True, 12, 0.995)]
+    ):
+        result = ClassResult(
+            experiment=experiment,
+            position=position,
+            class_key=key,
+            name=shapes.get(key).name,
+            image_raw=generated[key].tobytes(),
+            r=r,
+            steps=steps,
+            reached=reached,
+            probability=probability,
+        )
+        result.image.save(f"{key}-image.png", ContentFile(render.to_png(generated[key])), False)
+        result.template.save(
+            f"{key}-template.png", ContentFile(render.to_png(shapes.image(key))), False
+        )
+        result.save()
+
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    row = page.locator(f"#experiment-{experiment.pk}")
+    expect(row.locator(".result-title")).to_have_text("[1]: MLP, , 0.005, 100 epochs")
+    expect(row).to_contain_text("accuracy 87.5%")
+    expect(row).to_contain_text("loss 0.2500")
+    box, line = row.locator(".card").all()
+    expect(box.locator(".card-r")).to_have_text("|r| = —")
+    undefined = box.locator(".card-r abbr")
+    expect(undefined).to_have_attribute("title", re.compile("constant"))
+    expect(undefined).to_have_attribute("tabindex", "0")
+    expect(box.locator(".card-reached")).to_have_text(
+        "✗ not reached within the cap of 40 steps (p = 0.42)"
+    )
+    expect(line.locator(".card-r")).to_have_text("|r| = 0.46")
+    expect(line.locator(".card-reached")).to_have_text("✓ reached p > 0.99 in 12 steps")
+    check_cards(page, experiment, count=2)
