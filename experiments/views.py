@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -93,6 +94,20 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+def page_limits() -> dict[str, tuple[float, float]]:
+    """The bounds of every numeric setting, tightened by this site's own limits."""
+    limits = dict(config.LIMITS)
+    site_caps = {"epochs": "MAX_EPOCHS", "max_steps": "MAX_STEPS"}
+    for field, setting in site_caps.items():
+        low, high = limits[field]
+        limits[field] = (low, min(high, getattr(settings, setting, high)))
+    return limits
+
+
+def max_classes() -> int:
+    return min(config.MAX_CLASSES, getattr(settings, "MAX_CLASSES", config.MAX_CLASSES))
+
+
 def _builder_settings(
     defaults: config.RunConfig, initial_images: list[Thumbnail]
 ) -> dict[str, Any]:
@@ -100,8 +115,8 @@ def _builder_settings(
     return {
         "api": API_ROOT,
         "minClasses": config.MIN_CLASSES,
-        "maxClasses": config.MAX_CLASSES,
-        "limits": {name: list(bounds) for name, bounds in config.LIMITS.items()},
+        "maxClasses": max_classes(),
+        "limits": {name: list(bounds) for name, bounds in page_limits().items()},
         "strictMin": sorted(config.STRICT_MIN),
         "defaults": {
             key: value for key, value in defaults.to_dict().items() if key not in {"classes"}
@@ -129,7 +144,7 @@ def builder(request: HttpRequest) -> HttpResponse:
         "step_sizes": config.STEP_SIZE_CHOICES,
         "epoch_choices": config.EPOCH_CHOICES,
         "choices": config.CHOICES,
-        "limits": config.LIMITS,
+        "limits": page_limits(),
         "defaults": defaults,
         "min_classes": config.MIN_CLASSES,
         "builder_settings": _builder_settings(defaults, initial_images),

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
 from playwright.sync_api import Page, expect
 
@@ -217,7 +218,9 @@ def test_bad_settings_are_shown_beside_their_fields(
     # Out of bounds: the page says so next to the field and sends nothing.
     choose_epochs(page, 5000)
     page.get_by_role("button", name="Train and Visualize").click()
-    expect(page.locator("#error-epochs")).to_have_text("Must be at least 1 and at most 1000.")
+    expect(page.locator("#error-epochs")).to_have_text(
+        f"Must be at least 1 and at most {settings.MAX_EPOCHS}."
+    )
     expect(page.get_by_label("Custom number of epochs")).to_have_attribute("aria-invalid", "true")
 
     # What only the server can judge comes back as a 400 naming the field: shown beside it,

@@ -6,6 +6,7 @@ import json
 import re
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import escape
@@ -227,7 +228,7 @@ def test_builder_offers_the_paper_hyperparameters_within_bounds(alice_client):
     assert 'name="step_size_choice" value="0.005" checked' in html
     assert 'name="epochs_choice" value="100" checked' in html
     low, high = config.LIMITS["epochs"]
-    assert f'min="{low}" max="{high}"' in html
+    assert f'min="{low}" max="{min(high, django_settings.MAX_EPOCHS)}"' in html
     for name in ("objective", "max_steps", "optimizer", "copies", "clip", "seed"):
         assert f'for="{name}"' in html, f"the {name} field has no label"
 
@@ -238,7 +239,7 @@ def test_builder_offers_the_paper_hyperparameters_within_bounds(alice_client):
     )
     assert page_settings["api"] == "/api/v1/"
     assert page_settings["minClasses"] == config.MIN_CLASSES
-    assert page_settings["limits"]["epochs"] == list(config.LIMITS["epochs"])
+    assert page_settings["limits"]["step_size"] == list(config.LIMITS["step_size"])
     assert page_settings["defaults"]["model"] == "mlp"
     assert set(page_settings["architectures"]) == {a.name for a in list_architectures()}
     assert set(page_settings["initialImages"]) == set(config.CHOICES["initial_image"])
@@ -251,3 +252,23 @@ def test_the_admin_keeps_its_own_password_pages(client, django_user_model):
     response = client.get(reverse("admin:password_change"))
     assert response.status_code == 200
     assert "admin/base_site.html" in [t.name for t in response.templates]
+
+
+@pytest.mark.django_db
+def test_builder_bounds_follow_the_sites_own_limits(alice_client, settings):
+    settings.MAX_EPOCHS = 300
+    settings.MAX_STEPS = 700
+    settings.MAX_CLASSES = 5
+    html = alice_client.get(reverse("builder")).content.decode()
+    assert (
+        'id="epochs_custom" name="epochs_custom" step="1"\n               min="1" max="300"' in html
+    )
+    assert "A whole number from 1 to 300." in html
+    page_settings = json.loads(
+        re.search(
+            r'<script id="builder-settings" type="application/json">(.*?)</script>', html, re.S
+        ).group(1)
+    )
+    assert page_settings["limits"]["epochs"] == [1, 300]
+    assert page_settings["limits"]["max_steps"] == [1, 700]
+    assert page_settings["maxClasses"] == 5
