@@ -12,14 +12,20 @@ import pytest
 from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parents[2]
+# Set by other tests in this process (the browser tests) and refused by the deploy check.
+TEST_ONLY_VARIABLES = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def clean_environment(**env: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_VARIABLES}
+    return {**inherited, "DJANGO_SETTINGS_MODULE": "shapeshop_site.settings", **env}
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "shapeshop_site.settings", **env}
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env=environment,
+        env=clean_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -27,11 +33,10 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, **env}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=environment,
+        env=clean_environment(**env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -115,11 +120,11 @@ def test_the_redis_url_selects_the_redis_broker() -> None:
     )
     with_redis = run_python(code, REDIS_URL="redis://127.0.0.1:6379/0")
     assert with_redis.stdout.strip() == "Redis", with_redis.stderr
-    environment = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    environment = {k: v for k, v in clean_environment().items() if k != "REDIS_URL"}
     without = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**environment, "DJANGO_SETTINGS_MODULE": "shapeshop_site.settings"},
+        env=environment,
         capture_output=True,
         text=True,
         timeout=120,
