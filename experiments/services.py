@@ -258,7 +258,7 @@ class Outcome:
     """Everything a finished run leaves behind, ready to be stored."""
 
     classes: list[ClassImages]
-    history: dict[str, list[float]]
+    history: dict[str, list[float | None]]
     loss: float | None
     accuracy: float | None
     val_loss: float | None

@@ -8,6 +8,7 @@ and used TensorFlow hands its children a runtime that hangs.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import time
 from typing import TYPE_CHECKING, Any
@@ -130,7 +131,7 @@ def _outcome(result: RunResult) -> services.Outcome:
         val_loss=_finite_or_none(training.val_loss),
         val_accuracy=_finite_or_none(training.val_accuracy),
         training={
-            "per_class_accuracy": [float(v) for v in training.per_class_accuracy],
+            "per_class_accuracy": [_finite_or_none(v) for v in training.per_class_accuracy],
             "confusion": [[int(v) for v in row] for row in training.confusion],
             "epochs_run": int(training.epochs_run),
         },
@@ -144,4 +145,4 @@ def _finite_or_none(value: Any) -> float | None:
     if value is None:
         return None
     number = float(value)
-    return number if number == number and abs(number) != float("inf") else None
+    return number if math.isfinite(number) else None

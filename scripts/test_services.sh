@@ -6,9 +6,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 PG_HOST=127.0.0.1
-PG_PORT=5432
+PG_PORT="${PG_PORT:-5432}"
 PG_DB=shapeshop
-REDIS_PORT=6379
+REDIS_PORT="${REDIS_PORT:-6379}"
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@${PG_HOST}:${PG_PORT}/${PG_DB}}"
 export REDIS_URL="${TEST_REDIS_URL:-redis://${PG_HOST}:${REDIS_PORT}/0}"
 
