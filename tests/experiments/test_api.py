@@ -350,3 +350,29 @@ def test_the_schema_describes_the_api(alice_api: APIClient) -> None:
     paths = response.json()["paths"]
     assert "/api/v1/experiments/" in paths
     assert "/api/v1/experiments/{id}/cancel/" in paths
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"classes": ["box", "line"], "step_size": 1e400}',
+        '{"classes": ["box", "line"], "step_size": NaN}',
+        '{"classes": [{"nested": 1}, "box"]}',
+        '{"classes": ["box", "line"], "seed": 10000000000000000000000000000000}',
+    ],
+)
+def test_odd_json_values_are_a_400_not_a_crash(alice_api: APIClient, body: str) -> None:
+    response = alice_api.generic("POST", LIST, body, content_type="application/json")
+    assert response.status_code == 400
+    assert not Experiment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/experiments/99999999999999999999999/",
+        "/api/v1/experiments/1/results/99999999999999999999/image.png",
+    ],
+)
+def test_out_of_range_ids_are_404(alice_api: APIClient, url: str) -> None:
+    assert alice_api.get(url).status_code == 404
