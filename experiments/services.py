@@ -28,7 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -177,14 +177,8 @@ def experiment_cancel(*, user: AbstractBaseUser, experiment: Experiment) -> Expe
 def experiment_start(*, experiment_id: int) -> bool:
     """Moves a queued experiment to running; False when another delivery got there first."""
     now = timezone.now()
-    experiment = Experiment.objects.filter(pk=experiment_id).first()
-    if experiment is None:
-        return False
     changed = Experiment.objects.filter(pk=experiment_id, status=Status.QUEUED).update(
-        status=Status.RUNNING,
-        started_at=now,
-        heartbeat_at=now,
-        attempts=experiment.attempts + 1,
+        status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
     )
     return changed == 1
 
