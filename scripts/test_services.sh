@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 
 PG_HOST=127.0.0.1
 PG_PORT="${PG_PORT:-5432}"
-PG_DB=shapeshop
+# Named after this checkout, so two checkouts testing at once on one machine neither share a
+# test database nor take each other's tasks from the shared Redis queue.
+CHECKOUT_ID="$(pwd | cksum | cut -d' ' -f1)"
+PG_DB="shapeshop_${CHECKOUT_ID}"
+export Q_CLUSTER_NAME="${Q_CLUSTER_NAME:-shapeshop-test-${CHECKOUT_ID}}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@${PG_HOST}:${PG_PORT}/${PG_DB}}"
 export REDIS_URL="${TEST_REDIS_URL:-redis://${PG_HOST}:${REDIS_PORT}/0}"
