@@ -23,7 +23,9 @@ def to_uint8(image: np.ndarray, normalise: bool = True) -> np.ndarray:
 def to_image(image: np.ndarray, scale: int = 1, normalise: bool = True) -> Image.Image:
     picture = Image.fromarray(to_uint8(image, normalise), mode="L")
     if scale > 1:
-        picture = picture.resize((picture.width * scale, picture.height * scale), Image.Resampling.NEAREST)
+        picture = picture.resize(
+            (picture.width * scale, picture.height * scale), Image.Resampling.NEAREST
+        )
     return picture
 
 

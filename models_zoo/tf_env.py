@@ -8,8 +8,30 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import keras
-import tensorflow as tf
+
+def _import_quietly() -> None:
+    """Imports TensorFlow with file descriptor 2 pointed at /dev/null: its C++ logger prints
+    start-up notices before any Python setting can reach it. Errors still raise as usual."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        import tensorflow
+
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+_import_quietly()
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
 
 __all__ = ["keras", "seed_everything", "tf"]
 
