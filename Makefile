@@ -31,6 +31,7 @@ browser-deps:
 lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 pytest: deps browser-deps
 	$(BIN)/pytest
