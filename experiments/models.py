@@ -123,6 +123,10 @@ class Experiment(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     weights = models.FileField(upload_to="weights/", blank=True)
     weights_sha256 = models.CharField(max_length=64, blank=True, default="")
+    tags = models.JSONField(
+        default=list, blank=True, help_text="The owner's labels: short lowercase words."
+    )
+    note = models.TextField(blank=True, default="", help_text="The owner's free-text note.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -174,3 +178,22 @@ class ClassResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} in {self.experiment}"
+
+
+class SavedComparison(models.Model):
+    """A named comparison of some of one user's experiments, with the page's options."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_comparisons"
+    )
+    name = models.CharField(max_length=80)
+    experiment_ids = models.JSONField(help_text="The compared experiments' ids, in column order.")
+    options = models.JSONField(default=dict, blank=True, help_text="Base column, all settings.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="saved_comparison_owner")]
+
+    def __str__(self) -> str:
+        return self.name
