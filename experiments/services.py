@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,8 +28,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import transaction
-from django.db.models import F, Max
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -43,6 +44,15 @@ logger = logging.getLogger(__name__)
 
 TASK_PATH = "experiments.tasks.train_and_visualize"
 Status = Experiment.Status
+
+WORKER_STOPPED = (
+    "The worker stopped responding while training this experiment (it was killed, or ran out "
+    "of memory or time); run it again, perhaps with fewer epochs, classes or copies."
+)
+ATTEMPTS_USED_UP = (
+    "The worker stopped while training this experiment every time it was tried; "
+    "run it again, perhaps with fewer epochs, classes or copies."
+)
 
 
 class ExperimentFinished(Exception):
@@ -79,6 +89,15 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
         if value > limit:
             message = f"must be at most {limit} on this server, not {value}"
             raise ValidationError({field: [message]})
+    images = run_config.copies * len(run_config.classes)
+    if images > settings.MAX_TRAINING_IMAGES:
+        most = max(1, settings.MAX_TRAINING_IMAGES // len(run_config.classes))
+        message = (
+            f"{run_config.copies} copies of {len(run_config.classes)} classes make {images} "
+            f"training images; this server allows {settings.MAX_TRAINING_IMAGES} "
+            f"(at most {most} copies of this many classes)"
+        )
+        raise ValidationError({"copies": [message]})
     return run_config
 
 
@@ -175,10 +194,27 @@ def experiment_cancel(*, user: AbstractBaseUser, experiment: Experiment) -> Expe
 
 @transaction.atomic
 def experiment_start(*, experiment_id: int) -> bool:
-    """Moves a queued experiment to running; False when another delivery got there first."""
+    """Moves a queued experiment to running; False when another delivery got there first.
+
+    An experiment is started at most MAX_ATTEMPTS times: one that has used them all (its
+    workers kept dying) is failed instead, so a task the broker hands out again and again
+    never trains it once more.
+    """
     now = timezone.now()
-    changed = Experiment.objects.filter(pk=experiment_id, status=Status.QUEUED).update(
-        status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
+    changed = Experiment.objects.filter(
+        pk=experiment_id, status=Status.QUEUED, attempts__lt=settings.MAX_ATTEMPTS
+    ).update(status=Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1)
+    if changed == 0:
+        Experiment.objects.filter(
+            pk=experiment_id, status=Status.QUEUED, attempts__gte=settings.MAX_ATTEMPTS
+        ).update(status=Status.FAILED, finished_at=now, error=ATTEMPTS_USED_UP)
+    return changed == 1
+
+
+def experiment_beat(*, experiment_id: int) -> bool:
+    """The worker running the experiment is alive: refresh its heartbeat only."""
+    changed = Experiment.objects.filter(pk=experiment_id, status=Status.RUNNING).update(
+        heartbeat_at=timezone.now()
     )
     return changed == 1
 
@@ -201,35 +237,49 @@ def experiment_fail(*, experiment_id: int, error: str) -> bool:
     return changed == 1
 
 
-@transaction.atomic
 def experiment_reap_stale(*, now: datetime | None = None) -> int:
     """Fails experiments no worker is looking after, so that none stays active forever.
 
-    A running experiment whose worker stopped reporting (killed, out of memory) is failed
-    after HEARTBEAT_TIMEOUT; a queued one that no worker took after QUEUE_TIMEOUT (the broker
-    lost it, or no worker runs) is failed too. Returns how many were failed.
+    A running experiment whose worker stopped beating (killed, out of memory, its machine
+    gone) for HEARTBEAT_TIMEOUT goes back to the queue while it has attempts left
+    (MAX_ATTEMPTS), and is failed after that; a queued one that no worker took for
+    QUEUE_TIMEOUT (the broker lost it, or no worker runs) is failed too. Returns how many
+    experiments were failed or queued again. Run by every worker's watchdog and by a schedule.
     """
     now = now or timezone.now()
-    dead = Experiment.objects.filter(
-        status=Status.RUNNING,
-        heartbeat_at__lt=now - timedelta(seconds=settings.HEARTBEAT_TIMEOUT),
-    ).update(
-        status=Status.FAILED,
-        finished_at=now,
-        error=(
-            "The worker running this experiment stopped responding (it may have run out of "
-            "memory or time). Try again, perhaps with fewer epochs or classes."
-        ),
-    )
-    forgotten = Experiment.objects.filter(
-        status=Status.QUEUED,
-        created_at__lt=now - timedelta(seconds=settings.QUEUE_TIMEOUT),
-    ).update(
-        status=Status.FAILED,
-        finished_at=now,
-        error="No worker took this experiment in time. Is a worker running? Try again.",
-    )
-    return dead + forgotten
+    requeued: list[int] = []
+    with transaction.atomic():
+        stale = Experiment.objects.filter(
+            status=Status.RUNNING,
+            heartbeat_at__lt=now - timedelta(seconds=settings.HEARTBEAT_TIMEOUT),
+        )
+        for experiment_id in stale.filter(attempts__lt=settings.MAX_ATTEMPTS).values_list(
+            "pk", flat=True
+        ):
+            # The heartbeat stamps the moment it went back, for the QUEUE_TIMEOUT check below.
+            if stale.filter(pk=experiment_id).update(
+                status=Status.QUEUED, heartbeat_at=now, progress=_initial_progress()
+            ):
+                requeued.append(experiment_id)
+        dead = stale.update(status=Status.FAILED, finished_at=now, error=WORKER_STOPPED)
+        waited_too_long = now - timedelta(seconds=settings.QUEUE_TIMEOUT)
+        forgotten = (
+            Experiment.objects.filter(status=Status.QUEUED)
+            .filter(
+                Q(heartbeat_at__isnull=True, created_at__lt=waited_too_long)
+                | Q(heartbeat_at__lt=waited_too_long)
+            )
+            .update(
+                status=Status.FAILED,
+                finished_at=now,
+                error="No worker took this experiment in time. Is a worker running? Try again.",
+            )
+        )
+        for experiment_id in requeued:
+            transaction.on_commit(lambda pk=experiment_id: enqueue(experiment_id=pk))
+    if requeued:
+        logger.warning("Queued again after their worker stopped: %s", requeued)
+    return dead + forgotten + len(requeued)
 
 
 @dataclass(frozen=True)
@@ -301,8 +351,20 @@ def _store(scratch: str, name: str, data: bytes | None = None, *, path: str | No
     finished = _FinishedFile(path)
     try:
         return default_storage.save(name, finished)
+    except BaseException:
+        # A storage that fails half-way (a full disk) may leave part of the file behind.
+        _remove_partial(name)
+        raise
     finally:
         finished.close()
+
+
+def _remove_partial(name: str) -> None:
+    try:
+        if default_storage.exists(name):
+            default_storage.delete(name)
+    except OSError:
+        logger.warning("Could not remove the partial file %s", name)
 
 
 def experiment_finish(*, experiment_id: int, outcome: Outcome) -> bool:
@@ -348,12 +410,14 @@ def experiment_finish(*, experiment_id: int, outcome: Outcome) -> bool:
                     snapshots=None if item.snapshots is None else _npy_bytes(item.snapshots),
                 )
             )
-        saved = _save_outcome(
-            experiment_id=experiment_id,
-            outcome=outcome,
-            rows=rows,
-            weights_name=weights_name,
-            weights_sha256=weights_sha256,
+        saved = _retrying_database(
+            lambda: _save_outcome(
+                experiment_id=experiment_id,
+                outcome=outcome,
+                rows=rows,
+                weights_name=weights_name,
+                weights_sha256=weights_sha256,
+            )
         )
     except BaseException:
         _delete(stored)
@@ -363,6 +427,26 @@ def experiment_finish(*, experiment_id: int, outcome: Outcome) -> bool:
     if not saved:
         _delete(stored)
     return saved
+
+
+# A finished run waits this long in all for a database that is briefly away (a restart, a
+# fail-over) before it gives up: the results of minutes of training are worth a few seconds.
+DATABASE_RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def _retrying_database(save: Callable[[], bool]) -> bool:
+    """Runs ``save`` (one transaction), again after a pause while the database is away."""
+    for delay in (*DATABASE_RETRY_DELAYS_S, None):
+        try:
+            return save()
+        except (OperationalError, InterfaceError):
+            if delay is None:
+                raise
+            logger.warning("The database is unavailable; saving again in %.1f s", delay)
+            # The broken connection is dropped so that the next try opens a fresh one.
+            connection.close()
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 def _delete(names: list[str]) -> None:

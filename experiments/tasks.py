@@ -7,13 +7,16 @@ and used TensorFlow hands its children a runtime that hangs.
 
 from __future__ import annotations
 
+import errno
 import logging
 import math
 import os
 import time
 from typing import TYPE_CHECKING, Any
 
-from experiments import services
+from django.db import InterfaceError, OperationalError, connection
+
+from experiments import services, watchdog
 from experiments.models import Experiment
 from models_zoo.config import ConfigError, RunConfig
 
@@ -41,16 +44,22 @@ class ProgressReporter:
         if now - self.last_write < self.interval and not final:
             return False
         self.last_write = now
-        still_running = services.experiment_progress(
-            experiment_id=self.experiment_id,
-            progress={
-                "phase": progress.phase,
-                "done": int(progress.done),
-                "total": int(progress.total),
-                "fraction": round(float(progress.fraction), 4),
-                "metrics": {key: float(value) for key, value in progress.metrics.items()},
-            },
-        )
+        try:
+            still_running = services.experiment_progress(
+                experiment_id=self.experiment_id,
+                progress={
+                    "phase": progress.phase,
+                    "done": int(progress.done),
+                    "total": int(progress.total),
+                    "fraction": round(float(progress.fraction), 4),
+                    "metrics": {key: float(value) for key, value in progress.metrics.items()},
+                },
+            )
+        except (OperationalError, InterfaceError):
+            # The database is away for a moment: skip this report, keep training.
+            logger.warning("Progress of experiment %s not recorded", self.experiment_id)
+            connection.close()
+            return False
         return not still_running
 
 
@@ -60,6 +69,12 @@ def train_and_visualize(experiment_id: int) -> str:
     if not services.experiment_start(experiment_id=experiment_id):
         logger.info("Experiment %s is not queued any more; nothing to do", experiment_id)
         return "skipped"
+    # The watchdog thread beats for this experiment while this process trains it.
+    with watchdog.training(experiment_id):
+        return _train_started(experiment_id)
+
+
+def _train_started(experiment_id: int) -> str:
     try:
         experiment = Experiment.objects.get(pk=experiment_id)
         config = RunConfig.from_dict(experiment.config)
@@ -84,7 +99,8 @@ def train_and_visualize(experiment_id: int) -> str:
 
 
 def reap_stale_experiments() -> int:
-    """Fails experiments whose worker died; run every minute by the cluster's scheduler."""
+    """Fails experiments whose worker died; run every minute by the cluster's scheduler, as a
+    fallback for each worker's own watchdog thread (experiments.watchdog)."""
     return services.experiment_reap_stale()
 
 
@@ -94,6 +110,11 @@ def readable_error(error: BaseException) -> str:
         return f"The setting {error.field!r} is not valid: {error.message}."
     if isinstance(error, MemoryError):
         return "The worker ran out of memory. Try fewer classes, copies or a smaller model."
+    if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+        return (
+            "The server ran out of disk space while saving the results, so none were kept. "
+            "Run it again later; tell the site's administrators if it keeps happening."
+        )
     text = str(error).strip() or "no details were given"
     return f"The run failed ({type(error).__name__}): {text}"
 

@@ -81,12 +81,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "experiments.middleware.SecurityHeadersMiddleware",
+    "experiments.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "experiments.middleware.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "shapeshop_site.urls"
@@ -125,6 +128,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling: after LOGIN_FAILURE_LIMIT failed attempts for one username from one
+# address, both the sign-in page and the token endpoint refuse it for LOGIN_LOCKOUT seconds.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900, minimum=1)
+# A session ends after this many seconds (default 12 hours); Django rotates its key at login.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
+# Request bodies: the largest legitimate one (a drawn class as JSON) is about 20 kB.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
+# Scripts and styles come from our own static files only; images may be inline PNGs.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "builder"
@@ -172,8 +194,21 @@ MAX_EPOCHS = env_int("MAX_EPOCHS", 500, minimum=1)
 MAX_CLASSES = env_int("MAX_CLASSES", 19, minimum=2)
 MAX_STEPS = env_int("MAX_STEPS", 5000, minimum=1)
 MAX_ACTIVE_EXPERIMENTS = env_int("MAX_ACTIVE_EXPERIMENTS", 3, minimum=1)
-# A running experiment that has not reported for this long is marked failed: its worker died.
-HEARTBEAT_TIMEOUT = env_int("HEARTBEAT_TIMEOUT", 180, minimum=10)
+# Reliability: every worker process checks this often (seconds) that the experiment it runs
+# is alive (a heartbeat) and fails others' experiments whose heartbeat is older than
+# HEARTBEAT_TIMEOUT: their worker died (killed, out of memory, machine gone).
+WATCHDOG_INTERVAL = env_int("WATCHDOG_INTERVAL", 15, minimum=1)
+HEARTBEAT_TIMEOUT = env_int("HEARTBEAT_TIMEOUT", 60, minimum=2)
+if HEARTBEAT_TIMEOUT < 2 * WATCHDOG_INTERVAL:
+    raise ImproperlyConfigured(
+        f"HEARTBEAT_TIMEOUT ({HEARTBEAT_TIMEOUT}) must be at least twice "
+        f"WATCHDOG_INTERVAL ({WATCHDOG_INTERVAL}), or live experiments would be failed"
+    )
+# How many times one experiment may be started: a worker that dies mid-run hands its
+# experiment back to the queue while fewer attempts were made, and fails it after that.
+MAX_ATTEMPTS = env_int("MAX_ATTEMPTS", 1, minimum=1)
+# Training images in one run (classes x copies per class): bounds a run's memory and time.
+MAX_TRAINING_IMAGES = env_int("MAX_TRAINING_IMAGES", 600, minimum=2)
 # A queued experiment that no worker has taken for this long is failed (lost by the broker).
 QUEUE_TIMEOUT = env_int("QUEUE_TIMEOUT", 3600, minimum=60)
 

@@ -1,0 +1,188 @@
+"""Site-wide request handling: security headers, a clear 503 while the database is away,
+and sign-in throttling for the sign-in page and the token endpoint alike."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
+from django.core.cache import cache
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils.html import escape
+
+logger = logging.getLogger(__name__)
+
+GetResponse = Callable[[HttpRequest], HttpResponse]
+
+UNAVAILABLE_RETRY_AFTER_S = 10
+UNAVAILABLE_MESSAGE = (
+    "The database is unavailable for a moment, so nothing was changed. "
+    "Please try again in a few seconds."
+)
+UNAVAILABLE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>ShapeShop is briefly unavailable</title>
+</head><body><main><h1>ShapeShop is briefly unavailable</h1><p>{message}</p>
+<p><a href="">Try again</a></p></main></body></html>
+"""
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class SecurityHeadersMiddleware:
+    """Adds the Content-Security-Policy header (settings.CONTENT_SECURITY_POLICY).
+
+    Django's own SecurityMiddleware and XFrameOptionsMiddleware add nosniff, the referrer
+    policy, the opener policy and X-Frame-Options; Django 5.2 has no CSP of its own.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answers 503 (JSON under /api/, a short page otherwise) when the database is away.
+
+    A query that fails because the server is down, restarting or unreachable raises
+    OperationalError or InterfaceError; without this it would be a 500 that looks like a bug.
+    Django drops the broken connection at the end of the request, so the next request
+    connects afresh once the database is back.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error(
+            "Database unavailable during %s %s: %s", request.method, request.path, exception
+        )
+        if _wants_json(request):
+            response: HttpResponse = JsonResponse({"detail": UNAVAILABLE_MESSAGE}, status=503)
+        else:
+            page = UNAVAILABLE_PAGE.format(message=escape(UNAVAILABLE_MESSAGE))
+            response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_S)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+def _client_address(request: Any) -> str:
+    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is.
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def failure_key(username: str, address: str) -> str:
+    digest = hashlib.sha256(f"{username.strip().lower()}\n{address}".encode()).hexdigest()
+    return f"login-failures:{digest}"
+
+
+def record_failure(username: str, address: str) -> int:
+    """Counts one failed sign-in; the count lives for LOGIN_LOCKOUT seconds."""
+    key = failure_key(username, address)
+    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT)
+        count = 1
+    if count >= settings.LOGIN_FAILURE_LIMIT:
+        # The lock-out lasts LOGIN_LOCKOUT from the last failure, not from the first.
+        cache.set(key, count, timeout=settings.LOGIN_LOCKOUT)
+    return int(count)
+
+
+def is_locked(username: str, address: str) -> bool:
+    return int(cache.get(failure_key(username, address), 0)) >= settings.LOGIN_FAILURE_LIMIT
+
+
+def _on_login_failed(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **_: Any
+) -> None:
+    if request is None:
+        return
+    username = str(credentials.get("username") or "")
+    if username:
+        record_failure(username, _client_address(request))
+
+
+class LoginThrottleMiddleware:
+    """Locks a username for one client address after LOGIN_FAILURE_LIMIT failed sign-ins.
+
+    Failures are counted from Django's ``user_login_failed`` signal, which both the sign-in
+    page and the token endpoint send (they both call ``authenticate``). While locked, a
+    sign-in attempt is answered 429 before the password is even checked; a success clears
+    the count. The counts live in the cache: give several web servers one shared cache.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        user_login_failed.connect(_on_login_failed, dispatch_uid="shapeshop-login-throttle")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "POST" or request.path not in self._paths():
+            return self.get_response(request)
+        username = self._username(request)
+        address = _client_address(request)
+        if username and is_locked(username, address):
+            return self._locked(request)
+        response = self.get_response(request)
+        succeeded = response.status_code == 302 or (
+            _wants_json(request) and response.status_code == 200
+        )
+        if username and succeeded:
+            cache.delete(failure_key(username, address))
+        return response
+
+    @staticmethod
+    def _paths() -> set[str]:
+        return {reverse("login"), reverse("api:token")}
+
+    @staticmethod
+    def _username(request: HttpRequest) -> str:
+        if request.content_type == "application/json":
+            try:
+                body = json.loads(request.body or b"{}")
+            except ValueError:
+                return ""
+            value = body.get("username") if isinstance(body, dict) else None
+            return value if isinstance(value, str) else ""
+        return str(request.POST.get("username", ""))
+
+    @staticmethod
+    def _locked(request: HttpRequest) -> HttpResponse:
+        minutes = max(1, round(settings.LOGIN_LOCKOUT / 60))
+        message = (
+            "Too many failed sign-ins for this username from your address. "
+            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+        )
+        if _wants_json(request):
+            response: HttpResponse = JsonResponse({"detail": message}, status=429)
+        else:
+            page = (
+                '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+                "<title>Too many sign-in attempts</title></head><body><main>"
+                f"<h1>Too many sign-in attempts</h1><p>{escape(message)}</p></main></body></html>"
+            )
+            response = HttpResponse(page, status=429, content_type="text/html; charset=utf-8")
+        response["Retry-After"] = str(settings.LOGIN_LOCKOUT)
+        return response

@@ -1,0 +1,101 @@
+"""The watchdog every task worker process runs beside its tasks, in a thread.
+
+Every ``WATCHDOG_INTERVAL`` seconds it
+
+* refreshes the heartbeat of the experiment this process is training (if any), so that a
+  heartbeat means "its process is alive", even through long silent stretches such as the
+  TensorFlow import or a slow first epoch; and
+* fails (or queues again, see ``MAX_ATTEMPTS``) every experiment whose heartbeat is older
+  than ``HEARTBEAT_TIMEOUT``: the process that trained it is gone (SIGKILL, out of memory,
+  a machine that died). django-q records nothing for such a worker, and with the database
+  broker hands its task out again after ``retry``; the experiment row guards itself.
+
+The thread starts when django-q spawns a worker process (its ``post_spawn`` signal, sent in
+the new process), so every worker of every machine watches every other one. The thread only
+talks to the database; it never touches TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.Lock()
+_current: int | None = None
+_started = False
+
+
+@contextlib.contextmanager
+def training(experiment_id: int) -> Iterator[None]:
+    """Marks ``experiment_id`` as the one this process is training, for the heartbeat."""
+    global _current
+    with _lock:
+        _current = experiment_id
+    try:
+        yield
+    finally:
+        with _lock:
+            _current = None
+
+
+def current_experiment() -> int | None:
+    with _lock:
+        return _current
+
+
+def check_once() -> int:
+    """One round: beat for this process's experiment, then reap the stale ones."""
+    from experiments import services
+
+    try:
+        experiment_id = current_experiment()
+        if experiment_id is not None:
+            services.experiment_beat(experiment_id=experiment_id)
+        return services.experiment_reap_stale()
+    finally:
+        # A thread's connection is its own: close it rather than hold it between rounds.
+        connection.close()
+
+
+def _run(interval: float, stop: threading.Event) -> None:
+    while not stop.wait(interval):
+        try:
+            check_once()
+        except Exception:
+            # The database may be away for a moment; the next round tries again.
+            logger.warning("Watchdog round failed", exc_info=True)
+
+
+def start(interval: float | None = None) -> threading.Event | None:
+    """Starts the watchdog thread of this process once; returns its stop event."""
+    global _started
+    with _lock:
+        if _started:
+            return None
+        _started = True
+    stop = threading.Event()
+    seconds = float(interval if interval is not None else settings.WATCHDOG_INTERVAL)
+    thread = threading.Thread(
+        target=_run, args=(seconds, stop), name="shapeshop-watchdog", daemon=True
+    )
+    thread.start()
+    return stop
+
+
+def on_worker_spawn(sender: Any, **kwargs: Any) -> None:
+    """django-q's ``post_spawn`` receiver: django-q sends it in each new worker process."""
+    start()
+
+
+def connect() -> None:
+    from django_q.signals import post_spawn
+
+    post_spawn.connect(on_worker_spawn, dispatch_uid="shapeshop-watchdog")
