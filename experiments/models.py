@@ -84,6 +84,10 @@ class Experiment(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Kind(models.TextChoices):
+        TRAIN = "train", "Trained"
+        REVISUALIZE = "revisualize", "Re-visualized from stored weights"
+
     ACTIVE = (Status.QUEUED, Status.RUNNING)
     FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
 
@@ -127,6 +131,20 @@ class Experiment(models.Model):
         default=list, blank=True, help_text="The owner's labels: short lowercase words."
     )
     note = models.TextField(blank=True, default="", help_text="The owner's free-text note.")
+    # A re-run or a re-visualization points at the experiment it came from. A re-visualization
+    # loads that experiment's stored weights and only generates new images with its own
+    # image settings: it is a row of its own, so its results sit beside the source's.
+    kind = models.CharField(
+        max_length=12, choices=Kind.choices, default=Kind.TRAIN, help_text="How it was made."
+    )
+    source = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="derived",
+        help_text="The experiment this one re-runs or re-visualizes.",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
