@@ -1,0 +1,83 @@
+"""A worker killed outright (SIGKILL, as the out-of-memory killer does) mid-training."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+import pytest
+
+from experiments import services
+from experiments.models import Experiment
+from tests.reliability.conftest import StartWorkers, descendants, rss_bytes, wait_for
+
+pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
+
+# Small intervals so that the test is quick; the defaults are 15 s and 60 s.
+WATCHDOG = {"WATCHDOG_INTERVAL": "1", "HEARTBEAT_TIMEOUT": "4"}
+# Long enough to be killed while it trains: 150 images, batch 1, 500 epochs.
+LONG = {"classes": ["box", "line", "circle"], "epochs": 500, "copies": 50, "batch_size": 1}
+TINY = {"classes": ["box", "line", "circle"], "epochs": 2, "max_steps": 5, "copies": 4}
+
+
+def status_of(pk: int) -> str:
+    return Experiment.objects.values_list("status", flat=True).get(pk=pk)
+
+
+def training(pk: int) -> bool:
+    experiment = Experiment.objects.get(pk=pk)
+    return experiment.status == "running" and experiment.progress.get("phase") == "train"
+
+
+def kill_the_training_worker(cluster_pid: int) -> int:
+    """SIGKILLs the worker process that trains: the one that has loaded TensorFlow."""
+    victim = max(descendants(cluster_pid), key=rss_bytes)
+    assert rss_bytes(victim) > 300 * 2**20, "no process of the cluster has TensorFlow loaded"
+    os.kill(victim, signal.SIGKILL)
+    return victim
+
+
+def test_a_killed_worker_leaves_a_failed_experiment_and_the_next_one_runs(
+    start_cluster: StartWorkers, alice: Any, settings: Any
+) -> None:
+    cluster = start_cluster(workers=1, env=WATCHDOG)
+    long = services.experiment_create(user=alice, config={**LONG, "seed": 1}).pk
+    wait_for(lambda: training(long), "training to start", 60, cluster.output)
+
+    kill_the_training_worker(cluster.process.pid)
+    killed_at = time.monotonic()
+    wait_for(lambda: status_of(long) != "running", "the watchdog", 15, cluster.output)
+    noticed_after = time.monotonic() - killed_at
+
+    experiment = Experiment.objects.get(pk=long)
+    assert experiment.status == "failed"
+    assert "worker stopped" in experiment.error and "run it again" in experiment.error
+    assert experiment.attempts == 1 and not experiment.results.exists()
+    # HEARTBEAT_TIMEOUT plus one watchdog round, with a little slack for a loaded machine.
+    assert noticed_after < 4 + 1 + 4
+
+    # The cluster replaced its worker; the next experiment runs normally.
+    after = services.experiment_create(user=alice, config={**TINY, "seed": 2}).pk
+    wait_for(
+        lambda: status_of(after) not in ("queued", "running"), "the next run", 60, cluster.output
+    )
+    assert Experiment.objects.get(pk=after).status == "done"
+    assert status_of(long) == "failed"  # never trained again
+
+
+def test_below_max_attempts_a_killed_run_is_trained_again_to_the_end(
+    start_cluster: StartWorkers, alice: Any, settings: Any
+) -> None:
+    settings.MAX_ATTEMPTS = 2  # this process enqueues nothing here; the workers decide
+    cluster = start_cluster(workers=1, env={**WATCHDOG, "MAX_ATTEMPTS": "2"})
+    pk = services.experiment_create(user=alice, config={**LONG, "epochs": 40, "seed": 3}).pk
+    wait_for(lambda: training(pk), "training to start", 60, cluster.output)
+    kill_the_training_worker(cluster.process.pid)
+    wait_for(
+        lambda: status_of(pk) not in ("queued", "running"), "the second attempt", 90, cluster.output
+    )
+    experiment = Experiment.objects.get(pk=pk)
+    assert experiment.status == "done", experiment.error
+    assert experiment.attempts == 2 and experiment.results.count() == 3
