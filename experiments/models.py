@@ -146,6 +146,19 @@ class Experiment(models.Model):
         help_text="The experiment this one re-runs or re-visualizes.",
     )
 
+    # What semantic highlighting did, per class with a red region (the ML core's RegionEffect:
+    # key, area_share, energy_share, saliency_share), and the same experiment run again with
+    # highlighting off and the same seed, when the owner asked for that comparison.
+    highlight_effects = models.JSONField(default=list, blank=True)
+    highlight_baseline = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The same settings and seed with highlighting off, for comparison.",
+    )
+
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
@@ -162,6 +175,37 @@ class Experiment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class Highlight(models.Model):
+    """One user's semantic highlight of one class image: a yellow mask (relevant: the class
+    itself) and a red mask (not part of the class), each 28x28 of 0s and 1s.
+
+    ``class_ref`` names the class as a run configuration does: a catalogue key such as ``box``
+    or ``drawn:<id>`` for one of the owner's drawn classes (then ``shape_class`` points at it,
+    so the highlight goes when the class does).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="highlights"
+    )
+    class_ref = models.CharField(max_length=64)
+    shape_class = models.ForeignKey(
+        ShapeClass, on_delete=models.CASCADE, null=True, blank=True, related_name="highlights"
+    )
+    relevant = models.JSONField(validators=[validate_pixels], help_text="The yellow mask.")
+    irrelevant = models.JSONField(validators=[validate_pixels], help_text="The red mask.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["class_ref"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "class_ref"], name="highlight_unique_class"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Highlight of {self.class_ref} by {self.owner}"
 
 
 def _result_path(instance: ClassResult, filename: str) -> str:
