@@ -6,11 +6,12 @@ import base64
 
 import numpy as np
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from experiments import services
+from experiments import revisualize, services
 from experiments.models import ClassResult, Experiment, ShapeClass
 
 PREVIEW_SIZE = 56
@@ -104,7 +105,7 @@ class ExperimentAdmin(admin.ModelAdmin):
         "weights_sha256",
     ]
     inlines = [ClassResultInline]
-    actions = ["cancel_selected"]
+    actions = ["cancel_selected", "rerun_selected"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Experiment]:
         return super().get_queryset(request).prefetch_related("results")
@@ -135,6 +136,20 @@ class ExperimentAdmin(admin.ModelAdmin):
             except services.ExperimentFinished:
                 pass
         self.message_user(request, f"Cancelled {cancelled} experiments.")
+
+    @admin.action(description="Re-run the selected experiments (same settings, for their owners)")
+    def rerun_selected(self, request: HttpRequest, queryset: QuerySet[Experiment]) -> None:
+        queued, refused = 0, []
+        for experiment in queryset.select_related("owner"):
+            try:
+                revisualize.experiment_rerun(user=experiment.owner, source=experiment)
+                queued += 1
+            except (services.TooManyActive, ValidationError) as error:
+                reason = "; ".join(getattr(error, "messages", [str(error)]))
+                refused.append(f"#{experiment.pk}: {reason}")
+        self.message_user(request, f"Queued {queued} re-runs.")
+        if refused:
+            self.message_user(request, "Not re-run: " + " | ".join(refused), level="warning")
 
 
 @admin.register(ClassResult)

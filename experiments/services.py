@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 TASK_PATH = "experiments.tasks.train_and_visualize"
+REVISUALIZE_TASK_PATH = "experiments.revisualize.revisualize_task"
 Status = Experiment.Status
 
 WORKER_STOPPED = (
@@ -144,10 +145,26 @@ def class_specs(*, experiment: Experiment) -> list[ClassSpec]:
 
 
 @transaction.atomic
-def experiment_create(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Experiment:
-    """Validates the settings, stores a queued experiment and enqueues it after commit."""
+def experiment_create(
+    *,
+    user: AbstractBaseUser,
+    config: Mapping[str, Any],
+    trained_on: list[dict[str, Any]] | None = None,
+    source: Experiment | None = None,
+    kind: str = Experiment.Kind.TRAIN,
+) -> Experiment:
+    """Validates the settings, stores a queued experiment and enqueues it after commit.
+
+    A re-run or re-visualization passes its ``source`` and that run's copy of the classes
+    (``trained_on``), so it uses exactly the data the source used. While the user takes part
+    in an open study, the settings must fit their condition and the experiment is tagged.
+    """
+    from studies import services as study_services
+
     run_config = validate_config(user=user, config=config)
-    trained_on = _trained_on(user=user, keys=run_config.classes)
+    participant = study_services.check_run(user=user, config=run_config)
+    if trained_on is None:
+        trained_on = _trained_on(user=user, keys=run_config.classes)
     # Lock the user's row so that two requests at once cannot take the same number; SQLite
     # serialises writers anyway (transaction_mode IMMEDIATE).
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -167,9 +184,13 @@ def experiment_create(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> E
         trained_on=trained_on,
         seed=run_config.seed,
         progress=_initial_progress(),
+        kind=kind,
+        source=source,
     )
     experiment.full_clean()
     experiment.save()
+    if participant is not None:
+        study_services.experiment_tag(experiment=experiment, participant=participant)
     experiment_id = experiment.pk
     transaction.on_commit(lambda: enqueue(experiment_id=experiment_id))
     return experiment
@@ -177,7 +198,9 @@ def experiment_create(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> E
 
 def enqueue(*, experiment_id: int) -> None:
     """Hands the experiment to the workers (also used to re-run a stuck queued experiment)."""
-    async_task(TASK_PATH, experiment_id, task_name=f"experiment-{experiment_id}")
+    kind = Experiment.objects.filter(pk=experiment_id).values_list("kind", flat=True).first()
+    task = REVISUALIZE_TASK_PATH if kind == Experiment.Kind.REVISUALIZE else TASK_PATH
+    async_task(task, experiment_id, task_name=f"experiment-{experiment_id}")
 
 
 @transaction.atomic

@@ -75,8 +75,11 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Swagger UI's own files, served by us: the API docs work offline, with no CDN.
+    "drf_spectacular_sidecar",
     "django_q",
     "experiments",
+    "studies",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +108,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "studies.context_processors.study",
             ],
         },
     },
@@ -223,6 +227,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
         "experiment_create": env_str("EXPERIMENT_CREATE_RATE", "30/minute"),
+        "experiment_revisualize": env_str("EXPERIMENT_REVISUALIZE_RATE", "30/minute"),
+        "events": env_str("EVENTS_RATE", "120/minute"),
         "token": env_str("TOKEN_RATE", "20/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -234,7 +240,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
+# Events one interaction-log request may carry, and the largest `data` of one event (bytes).
+EVENTS_PER_REQUEST = env_int("EVENTS_PER_REQUEST", 200, minimum=1)
+EVENT_DATA_MAX_BYTES = env_int("EVENT_DATA_MAX_BYTES", 4096, minimum=64)
 
 # Production: DEBUG=false turns on HTTPS-only cookies, HSTS and the redirect to HTTPS, so
 # that `manage.py check --deploy` passes. Each can be turned down for a special set-up

@@ -61,6 +61,10 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "cross_r",
             "timings",
             "results",
+            "kind",
+            "source",
+            "highlight_effects",
+            "highlight_baseline",
         ]
         read_only_fields = fields
 

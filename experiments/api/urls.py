@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView
+from django.urls import include, path
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 
-from experiments.api import views
+from experiments.api import extra, views
 
 app_name = "api"
 
@@ -36,4 +40,31 @@ urlpatterns = [
         name="result-template",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # Interactive docs from our own static files (drf-spectacular-sidecar): they work offline,
+    # and the split view keeps every script in a file, as the Content-Security-Policy requires.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    # Re-run, re-visualize, raw arrays and exports of the user's experiments.
+    path("experiments/export/csv/", extra.ExperimentExportCsvView.as_view(), name="export-csv"),
+    path("experiments/export/json/", extra.ExperimentExportJsonView.as_view(), name="export-json"),
+    path(
+        "experiments/<int:pk>/rerun/", extra.ExperimentRerunView.as_view(), name="experiment-rerun"
+    ),
+    path(
+        "experiments/<int:pk>/revisualize/",
+        extra.ExperimentRevisualizeView.as_view(),
+        name="experiment-revisualize",
+    ),
+    path(
+        "experiments/<int:pk>/results/<int:position>/array/",
+        extra.ResultArrayView.as_view(),
+        name="result-array",
+    ),
+    path(
+        "experiments/<int:pk>/results/<int:position>/image.npy",
+        extra.ResultNpyView.as_view(),
+        name="result-npy",
+    ),
+    # Evaluation studies and the interaction log.
+    path("", include("studies.urls")),
 ]

@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from experiments import selectors, services
+from experiments import revisualize, selectors, services
+from experiments.api import extra
 from experiments.api.pagination import ExperimentPagination
 from experiments.api.serializers import (
     ArchitectureSerializer,
@@ -113,12 +114,13 @@ class ExperimentListView(APIView):
             return [ScopedRateThrottle()]
         return super().get_throttles()
 
-    @extend_schema(responses=ExperimentSerializer(many=True))
+    @extend_schema(
+        parameters=[extra.ExperimentFilterSerializer],
+        responses={200: ExperimentSerializer(many=True), 400: extra.FIELD_ERRORS},
+    )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            selectors.experiment_list(user=request.user), request, view=self
-        )
+        page = paginator.paginate_queryset(extra.filtered_experiments(request), request, view=self)
         data = ExperimentSerializer(page, many=True).data
         return paginator.get_paginated_response(data)
 
@@ -146,6 +148,13 @@ class ExperimentDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         experiment = selectors.experiment_get(user=request.user, pk=pk)
         return Response(ExperimentSerializer(experiment).data)
+
+    @extend_schema(responses={204: None, 404: extra.DETAIL})
+    def delete(self, request: Request, pk: int) -> Response:
+        """Deletes the experiment, its results and files (a running one stops)."""
+        experiment = selectors.experiment_get(user=request.user, pk=pk)
+        revisualize.experiment_delete(user=request.user, experiment=experiment)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ExperimentCancelView(APIView):

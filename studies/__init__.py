@@ -1,0 +1,1 @@
+"""Evaluation studies: conditions, participants, their interaction log and exports."""
