@@ -9,11 +9,13 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from experiments import views
+from experiments import history_views, views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("builder/", views.builder, name="builder"),
+    path("history/", history_views.history, name="history"),
+    path("compare/", history_views.compare, name="compare"),
     path("accounts/signup/", views.signup, name="signup"),
     path(
         "accounts/login/",

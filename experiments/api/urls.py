@@ -9,7 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from experiments.api import extra, views
+from experiments.api import compare, extra, views
 
 app_name = "api"
 
@@ -67,4 +67,26 @@ urlpatterns = [
     ),
     # Evaluation studies and the interaction log.
     path("", include("studies.urls")),
+    # The comparison history.
+    path("history/", compare.HistoryView.as_view(), name="history"),
+    path("compare/", compare.CompareView.as_view(), name="compare"),
+    path("compare/csv/", compare.CompareCsvView.as_view(), name="compare-csv"),
+    path(
+        "experiments/<int:pk>/annotations/",
+        compare.ExperimentAnnotationsView.as_view(),
+        name="experiment-annotations",
+    ),
+    path(
+        "experiments/<int:pk>/results/<int:position>/snapshots/<int:frame>.png",
+        compare.SnapshotFrameView.as_view(),
+        name="result-snapshot",
+    ),
+    path("comparisons/", compare.SavedComparisonListView.as_view(), name="comparison-list"),
+    path(
+        "comparisons/<int:pk>/",
+        compare.SavedComparisonDetailView.as_view(),
+        name="comparison-detail",
+    ),
+    path("scenarios/", compare.ScenarioListView.as_view(), name="scenario-list"),
+    path("scenarios/<slug:key>/", compare.ScenarioRunView.as_view(), name="scenario-run"),
 ]

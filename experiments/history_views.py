@@ -1,0 +1,118 @@
+"""HTML pages of the comparison history: the history itself and the compare view.
+
+The history is rendered on the server (filters and pages are links, so they work without a
+script and stay fast); its script edits tags and notes, remembers the selection and starts
+the paper's scenarios. The compare page is a shell its script fills from the compare API.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from experiments import comparison, selectors
+from experiments.api.compare import compare_page_url
+from experiments.models import ClassResult, Experiment
+from experiments.selectors import HistoryFilters
+from experiments.views import API_ROOT, initial_image_thumbnails
+from models_zoo.architectures import list_architectures
+
+HISTORY_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    experiment: Experiment
+    model_label: str
+    initial: dict[str, str] | None
+    results: list[ClassResult]
+
+    @property
+    def accuracy(self) -> str:
+        return percent(self.experiment.accuracy)
+
+    @property
+    def val_accuracy(self) -> str:
+        return percent(self.experiment.val_accuracy)
+
+
+def percent(value: float | None) -> str:
+    """A fraction as the builder's rows show it: 87.5%, or a dash when there is none."""
+    return "\u2013" if value is None else f"{value * 100:.1f}%"
+
+
+def _architecture_labels() -> dict[str, str]:
+    return {architecture.name: architecture.label for architecture in list_architectures()}
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    form = comparison.HistoryFilterForm(request.GET)
+    filters = form.filters() if form.is_valid() else HistoryFilters()
+    experiments = selectors.experiment_history(user=request.user, filters=filters)
+    page = Paginator(experiments, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    labels = _architecture_labels()
+    initial_images = {
+        picture.key: {"name": picture.name, "src": picture.src}
+        for picture in initial_image_thumbnails()
+    }
+    rows = [
+        HistoryRow(
+            experiment=experiment,
+            model_label=labels.get(experiment.model_name, experiment.model_name),
+            initial=initial_images.get(experiment.config.get("initial_image")),
+            results=list(experiment.results.all()),
+        )
+        for experiment in page.object_list
+    ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    saved = [
+        {"comparison": item, "url": compare_page_url(item.experiment_ids, item.options)}
+        for item in selectors.saved_comparison_list(user=request.user)
+    ]
+    context = {
+        "form": form,
+        "facets": selectors.history_facets(user=request.user),
+        "statuses": Experiment.Status.choices,
+        "page": page,
+        "rows": rows,
+        "filtered": any(value for key, value in request.GET.items() if key != "page"),
+        "query": query.urlencode(),
+        "saved": saved,
+        "scenarios": list(comparison.SCENARIOS.values()),
+        "history_settings": {"api": API_ROOT, "compareUrl": reverse("compare")},
+    }
+    return render(request, "experiments/history.html", context)
+
+
+@login_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """The compare page; its ids must all be the user's (another user's id is a 404)."""
+    error = ""
+    ids: list[int] = []
+    try:
+        ids = comparison.parse_ids(request.GET.get("ids"))
+    except ValidationError as invalid:
+        error = " ".join(invalid.messages)
+    if ids:
+        owned = Experiment.objects.filter(owner=request.user, pk__in=ids).count()
+        if owned != len(ids):
+            raise Http404("No such experiment.")
+    context: dict[str, Any] = {
+        "error": error,
+        "compare_settings": {
+            "api": API_ROOT,
+            "architectures": _architecture_labels(),
+            "historyUrl": reverse("history"),
+            "pollMs": 1000,
+        },
+    }
+    return render(request, "experiments/compare.html", context, status=400 if error else 200)
