@@ -35,6 +35,10 @@ import tensorflow as tf  # noqa: E402
 
 __all__ = ["keras", "seed_everything", "tf"]
 
+# Every run builds a new model and so traces new graph functions on purpose; TensorFlow's
+# "excessive retracing" warning would greet each run after the fifth.
+tf.get_logger().setLevel("ERROR")
+
 
 def seed_everything(seed: int) -> None:
     """Seeds Python, NumPy, TensorFlow and Keras; with the same seed on the same machine the
