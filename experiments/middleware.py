@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
@@ -55,6 +56,19 @@ class SecurityHeadersMiddleware:
         return response
 
 
+# SQLite reports a missing table or a bad query as OperationalError too: those are bugs or
+# missing migrations, not an outage, and stay a 500 that gets looked at.
+_SCHEMA_ERRORS = ("no such table", "no such column", "near ", "table ", "duplicate column")
+
+
+def _is_outage(exception: Exception) -> bool:
+    if isinstance(exception, InterfaceError):
+        return True
+    if not isinstance(exception, OperationalError):
+        return False
+    return not str(exception).lower().startswith(_SCHEMA_ERRORS)
+
+
 class DatabaseUnavailableMiddleware:
     """Answers 503 (JSON under /api/, a short page otherwise) when the database is away.
 
@@ -71,7 +85,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not _is_outage(exception):
             return None
         logger.error(
             "Database unavailable during %s %s: %s", request.method, request.path, exception
@@ -84,6 +98,34 @@ class DatabaseUnavailableMiddleware:
         response["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER_S)
         response["Cache-Control"] = "no-store"
         return response
+
+
+class RequestTooLargeMiddleware:
+    """Answers 413 with a sentence (JSON under /api/) for a body over the configured limit.
+
+    Django raises RequestDataTooBig past DATA_UPLOAD_MAX_MEMORY_SIZE and would answer a bare
+    400 page, which does not tell an API client what to change.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, RequestDataTooBig):
+            return None
+        limit_kb = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 1024
+        message = f"The request body is larger than the {limit_kb} kB this server accepts."
+        if _wants_json(request):
+            return JsonResponse({"detail": message}, status=413)
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            "<title>Request too large</title></head><body><main><h1>Request too large</h1>"
+            f"<p>{escape(message)}</p></main></body></html>"
+        )
+        return HttpResponse(page, status=413, content_type="text/html; charset=utf-8")
 
 
 def _client_address(request: Any) -> str:
@@ -159,14 +201,17 @@ class LoginThrottleMiddleware:
 
     @staticmethod
     def _username(request: HttpRequest) -> str:
-        if request.content_type == "application/json":
-            try:
-                body = json.loads(request.body or b"{}")
-            except ValueError:
-                return ""
-            value = body.get("username") if isinstance(body, dict) else None
-            return value if isinstance(value, str) else ""
-        return str(request.POST.get("username", ""))
+        try:
+            if request.content_type == "application/json":
+                try:
+                    body = json.loads(request.body or b"{}")
+                except ValueError:
+                    return ""
+                value = body.get("username") if isinstance(body, dict) else None
+                return value if isinstance(value, str) else ""
+            return str(request.POST.get("username", ""))
+        except RequestDataTooBig:
+            return ""  # the view meets the same error, and RequestTooLargeMiddleware answers
 
     @staticmethod
     def _locked(request: HttpRequest) -> HttpResponse:

@@ -1,0 +1,197 @@
+"""The security review's checks: headers, CSP, sign-in throttling, sessions, CSRF, limits."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client
+from rest_framework.test import APIClient
+
+from experiments.models import Experiment
+from tests.conftest import PASSWORD, ROOT
+
+pytestmark = pytest.mark.django_db
+
+WRONG = "not-the-password-at-all"
+
+
+def login_page(client: Client, username: str, password: str, address: str = "10.0.0.1") -> Any:
+    return client.post(
+        "/accounts/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def token(client: Client, username: str, password: str, address: str = "10.0.0.1") -> Any:
+    body = json.dumps({"username": username, "password": password})
+    return client.post(
+        "/api/v1/auth/token/", body, content_type="application/json", REMOTE_ADDR=address
+    )
+
+
+@pytest.mark.parametrize("url", ["/", "/accounts/login/", "/api/v1/catalogue/box/image.png"])
+def test_every_response_carries_the_security_headers(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+
+
+def test_the_templates_need_no_inline_script_or_style() -> None:
+    # What the CSP above would block: inline <script> (JSON data blocks are fine), <style>,
+    # style="..." attributes and on...= event handler attributes.
+    offences = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        text = path.read_text()
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and "application/json" not in tag:
+                offences.append(f"{path.name}: {tag}")
+        for pattern in (r"<style\b", r"\sstyle\s*=", r"\son[a-z]+\s*=\s*[\"']"):
+            offences += [f"{path.name}: {m}" for m in re.findall(pattern, text)]
+    assert offences == []
+
+
+def test_scripts_set_no_style_attribute_the_csp_would_block() -> None:
+    offences = []
+    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
+        text = path.read_text()
+        for pattern in (
+            r"setAttribute\(\s*[\"']style",
+            r"\.attr\(\s*[\"']style",
+            r"style=\\?[\"']",
+        ):
+            offences += [f"{path.name}: {m}" for m in re.findall(pattern, text)]
+    assert offences == []
+
+
+@pytest.mark.parametrize("endpoint", [login_page, token], ids=["page", "token"])
+def test_repeated_failed_sign_ins_lock_the_username_for_that_address(
+    client: Client, alice: Any, settings: Any, endpoint: Any
+) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 3
+    for _ in range(3):
+        failed = endpoint(client, "alice", WRONG)
+        assert failed.status_code in (200, 400)  # the form again / "unable to log in"
+    locked = endpoint(client, "alice", PASSWORD)  # even the right password now
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.content.decode()
+    assert int(locked["Retry-After"]) == settings.LOGIN_LOCKOUT
+    if endpoint is token:
+        assert locked["Content-Type"] == "application/json"
+    # The same user from another address, and another user from this one, are not locked.
+    assert endpoint(Client(), "alice", PASSWORD, address="10.0.0.2").status_code in (200, 302)
+    assert endpoint(client, "bob", WRONG).status_code in (200, 400)
+
+
+def test_the_lock_lifts_after_the_lockout_and_a_success_clears_the_count(
+    client: Client, alice: Any, settings: Any
+) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 2
+    settings.LOGIN_LOCKOUT = 1
+    token(client, "alice", WRONG)
+    assert token(client, "alice", PASSWORD).status_code == 200  # clears the count
+    token(client, "alice", WRONG)
+    assert token(client, "alice", PASSWORD).status_code == 200
+    token(client, "alice", WRONG)
+    token(client, "alice", WRONG)
+    assert token(client, "alice", PASSWORD).status_code == 429
+    time.sleep(1.2)
+    assert token(client, "alice", PASSWORD).status_code == 200
+
+
+def test_signing_in_rotates_the_session_and_the_session_expires(alice: Any) -> None:
+    client = Client()
+    client.get("/accounts/login/")
+    client.session.save()
+    before = client.session.session_key
+    response = login_page(client, "alice", PASSWORD)
+    assert response.status_code == 302
+    cookie = response.cookies[django_settings.SESSION_COOKIE_NAME]
+    assert cookie.value != before
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == django_settings.SESSION_COOKIE_AGE == 12 * 3600
+
+
+def test_signing_out_needs_a_post_and_ends_the_session(alice_client: Client) -> None:
+    assert alice_client.get("/accounts/logout/").status_code == 405
+    assert alice_client.post("/accounts/logout/").status_code == 302
+    assert alice_client.get("/builder/").status_code == 302  # to the sign-in page
+
+
+def test_forms_and_session_writes_need_the_csrf_token(alice: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    assert login_page(client, "alice", PASSWORD).status_code == 403
+    client.force_login(alice)
+    response = client.post("/api/v1/experiments/", {"classes": ["box", "line"]})
+    assert response.status_code == 403
+    assert not Experiment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("short-1A", "too short"),
+        ("password1234", "too common"),
+        ("837461923847", "entirely numeric"),
+    ],
+)
+def test_weak_passwords_are_refused_at_sign_up(client: Client, password: str, message: str) -> None:
+    response = client.post(
+        "/accounts/signup/", {"username": "carol", "password1": password, "password2": password}
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not _user_exists("carol")
+
+
+def _user_exists(username: str) -> bool:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(username=username).exists()
+
+
+@pytest.mark.parametrize("url", ["/api/v1/experiments/", "/api/v1/auth/token/"])
+def test_an_oversized_body_is_a_clear_413(alice_api: APIClient, url: str) -> None:
+    body = json.dumps(
+        {"classes": ["box", "line"], "pad": "x" * django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE}
+    )
+    response = alice_api.post(url, body, content_type="application/json")
+    assert response.status_code == 413
+    assert "larger than the 1024 kB" in response.json()["detail"]
+    assert not Experiment.objects.exists()
+
+
+def test_upload_limits_are_set() -> None:
+    assert django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 1_048_576
+    assert django_settings.FILE_UPLOAD_MAX_MEMORY_SIZE == 1_048_576
+
+
+def test_media_files_are_never_served_directly(alice_api: APIClient, settings: Any) -> None:
+    stored = Path(settings.MEDIA_ROOT) / "weights" / "experiment-1.weights.h5"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(b"secret")
+    assert alice_api.get("/media/weights/experiment-1.weights.h5").status_code == 404
+
+
+def test_another_users_experiment_is_a_404_and_anonymous_is_refused(
+    alice: Any, bob_api: APIClient, client: Client
+) -> None:
+    from experiments import services
+
+    experiment = services.experiment_create(
+        user=alice, config={"classes": ["box", "line"], "epochs": 1, "max_steps": 2}
+    )
+    assert bob_api.get(f"/api/v1/experiments/{experiment.pk}/").status_code == 404
+    assert bob_api.post(f"/api/v1/experiments/{experiment.pk}/cancel/").status_code == 404
+    assert client.get(f"/api/v1/experiments/{experiment.pk}/").status_code in (401, 403)
