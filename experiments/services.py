@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,6 +35,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from experiments import drawing
 from experiments.models import ClassResult, Experiment, SavedComparison, ShapeClass
 from models_zoo import shapes
 from models_zoo.config import SEED_MAX, ConfigError, RunConfig
@@ -104,7 +106,8 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
 
 
 def _trained_on(*, user: AbstractBaseUser, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """A copy of every class as it is now: catalogue shapes, then the user's own drawings."""
+    """A copy of every class as it is now: catalogue shapes, then the user's own drawings
+    (``drawn:<id>``), each with the user's highlight masks of it (None where there are none)."""
     drawn = {
         shape_class.key: shape_class
         for shape_class in ShapeClass.objects.filter(owner=user, key__in=keys)
@@ -120,6 +123,8 @@ def _trained_on(*, user: AbstractBaseUser, keys: tuple[str, ...]) -> list[dict[s
             pixels = None if shape.is_noise else shape.image().tolist()
             noise = key if shape.is_noise else None
             copies.append({"key": key, "name": shape.name, "noise": noise, "pixels": pixels})
+        elif (copy := drawing.drawn_copy(user=user, ref=key)) is not None:
+            copies.append(copy)
         elif key in drawn or key in shared:
             shape_class = drawn.get(key) or shared[key]
             copies.append(
@@ -127,6 +132,7 @@ def _trained_on(*, user: AbstractBaseUser, keys: tuple[str, ...]) -> list[dict[s
             )
         else:
             raise ValidationError({"classes": [f"unknown class {key!r}"]})
+    drawing.attach_highlights(user=user, copies=copies)
     return copies
 
 
@@ -140,9 +146,15 @@ def class_specs(*, experiment: Experiment) -> list[ClassSpec]:
             name=item["name"],
             noise=item["noise"],
             image=None if item["pixels"] is None else np.asarray(item["pixels"], np.float32),
+            relevant=_optional_mask(item.get("relevant")),
+            irrelevant=_optional_mask(item.get("irrelevant")),
         )
         for item in experiment.trained_on
     ]
+
+
+def _optional_mask(mask: list[list[float]] | None) -> np.ndarray | None:
+    return None if mask is None else np.asarray(mask, np.float32)
 
 
 @transaction.atomic
@@ -166,6 +178,14 @@ def experiment_create(
     participant = study_services.check_run(user=user, config=run_config)
     if trained_on is None:
         trained_on = _trained_on(user=user, keys=run_config.classes)
+    if run_config.highlight != "none" and not drawing.highlight_usable(
+        copies=trained_on, outside_relevant=run_config.highlight_outside_relevant
+    ):
+        message = (
+            "none of the selected classes has a highlight to use: paint a red region "
+            "(or a yellow one, with everything outside yellow) on one first, or choose none"
+        )
+        raise ValidationError({"highlight": [message]})
     # Lock the user's row so that two requests at once cannot take the same number; SQLite
     # serialises writers anyway (transaction_mode IMMEDIATE).
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -335,6 +355,7 @@ class Outcome:
     cross_r: list[list[float | None]]
     timings: dict[str, float]
     write_weights: Callable[[str], str] | None = None
+    highlight_effects: list[dict[str, Any]] = dataclass_field(default_factory=list)
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
@@ -519,6 +540,7 @@ def _save_outcome(
     experiment.training = outcome.training
     experiment.cross_r = outcome.cross_r
     experiment.timings = outcome.timings
+    experiment.highlight_effects = outcome.highlight_effects
     experiment.weights.name = weights_name
     experiment.weights_sha256 = weights_sha256
     experiment.full_clean()

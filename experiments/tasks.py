@@ -159,6 +159,15 @@ def _outcome(result: RunResult) -> services.Outcome:
         cross_r=[[_finite_or_none(v) for v in row] for row in result.cross_r],
         timings={key: float(value) for key, value in result.timings.items()},
         write_weights=write_weights,
+        highlight_effects=[
+            {
+                "key": effect.key,
+                "area_share": _finite_or_none(effect.area_share),
+                "energy_share": _finite_or_none(effect.energy_share),
+                "saliency_share": _finite_or_none(effect.saliency_share),
+            }
+            for effect in result.highlight_effects
+        ],
     )
 
 

@@ -9,7 +9,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 
-from experiments.api import compare, extra, views
+from experiments.api import classes, compare, extra, views
 
 app_name = "api"
 
@@ -40,6 +40,17 @@ urlpatterns = [
         name="result-template",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    # The user's own classes and highlights.
+    path("classes/", classes.DrawnClassListView.as_view(), name="class-list"),
+    path("classes/<int:pk>/", classes.DrawnClassDetailView.as_view(), name="class-detail"),
+    path("classes/convert/", classes.ImageConvertView.as_view(), name="class-convert"),
+    path("highlights/", classes.HighlightListView.as_view(), name="highlight-list"),
+    path("highlights/<int:pk>/", classes.HighlightDetailView.as_view(), name="highlight-detail"),
+    path(
+        "experiments/<int:pk>/highlight-baseline/",
+        classes.HighlightBaselineView.as_view(),
+        name="experiment-highlight-baseline",
+    ),
     # Interactive docs from our own static files (drf-spectacular-sidecar): they work offline,
     # and the split view keeps every script in a file, as the Content-Security-Policy requires.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
