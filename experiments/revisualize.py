@@ -101,10 +101,13 @@ def experiment_revisualize(
     if unknown:
         message = "a re-visualization changes only image settings: " + ", ".join(GENERATION_FIELDS)
         raise ValidationError({str(unknown[0]): [message]})
+    config = {**source.config, **changes}
+    # Bad settings are named first; the weights are checked only for a request that is valid.
+    services.validate_config(user=user, config=config)
     check_weights(experiment=source)
     return services.experiment_create(
         user=user,
-        config={**source.config, **changes},
+        config=config,
         trained_on=list(source.trained_on),
         source=source,
         kind=Experiment.Kind.REVISUALIZE,
