@@ -158,3 +158,45 @@ def test_an_altered_weights_file_is_refused_with_a_clear_error(alice: Any) -> No
     path.unlink()
     with pytest.raises(persistence.WeightsError, match="cannot read the weights file"):
         load()
+
+
+@pytest.mark.django_db
+def test_re_visualizing_an_altered_weights_file_is_refused_with_a_clear_error(
+    alice: Any, alice_api: APIClient
+) -> None:
+    experiment = services.experiment_create(user=alice, config=TINY)
+    assert tasks.train_and_visualize(experiment.pk) == "done"
+    experiment.refresh_from_db()
+    path = Path(experiment.weights.path)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+    response = alice_api.post(
+        f"/api/v1/experiments/{experiment.pk}/revisualize/", {"seed": 9}, format="json"
+    )
+    assert response.status_code == 409
+    assert "does not match its recorded SHA-256" in response.json()["detail"]
+    assert Experiment.objects.filter(owner=alice).count() == 1  # nothing was queued
+
+
+@pytest.mark.django_db
+def test_weights_altered_after_the_request_fail_the_re_visualization_readably(
+    alice: Any, alice_api: APIClient, django_capture_on_commit_callbacks: Any
+) -> None:
+    from experiments import revisualize
+
+    source = services.experiment_create(user=alice, config=TINY)
+    assert tasks.train_and_visualize(source.pk) == "done"
+    source.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=False):
+        response = alice_api.post(
+            f"/api/v1/experiments/{source.pk}/revisualize/", {"seed": 9}, format="json"
+        )
+    assert response.status_code == 201
+    Path(source.weights.path).write_bytes(b"not an HDF5 file")
+    pk = response.json()["id"]
+    assert revisualize.revisualize_task(pk) == "failed"
+    again = Experiment.objects.get(pk=pk)
+    assert again.status == "failed" and not again.results.exists()
+    assert "stored weights could not be used" in again.error and "altered" in again.error
