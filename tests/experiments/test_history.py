@@ -1,0 +1,283 @@
+"""The history: its selector and filters, the page, the history API, tags and notes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from experiments import selectors, services
+from experiments.models import Experiment
+from experiments.selectors import HistoryFilters
+from tests.experiments.test_history_support import store_finished
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def history(alice: Any, bob: Any) -> dict[str, Experiment]:
+    """Five of alice's runs across models, classes, tags, statuses and days; one of bob's."""
+    runs = {
+        "lines": store_finished(
+            alice,
+            number=1,
+            classes=["line", "line_horizontal"],
+            tags=["paper", "lines"],
+            created_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
+        ),
+        "circles": store_finished(
+            alice,
+            number=2,
+            classes=["line", "line_horizontal", "circle"],
+            tags=["paper"],
+            created_at=datetime(2026, 3, 5, 12, tzinfo=UTC),
+        ),
+        "cnn": store_finished(
+            alice,
+            number=3,
+            model="cnn",
+            classes=["box", "box_hollow"],
+            created_at=datetime(2026, 3, 9, 12, tzinfo=UTC),
+        ),
+        "hollow": store_finished(
+            alice,
+            number=4,
+            classes=["box_hollow", "tri"],
+            tags=["lines-extra"],
+            created_at=datetime(2026, 3, 12, 12, tzinfo=UTC),
+        ),
+    }
+    failed = Experiment.objects.create(
+        owner=alice,
+        number=5,
+        config={"classes": ["box", "tri"], "model": "mlp"},
+        model_name="mlp",
+        class_keys=["box", "tri"],
+        seed=5,
+        status="failed",
+        error="The loss became NaN.",
+    )
+    runs["failed"] = failed
+    runs["bobs"] = store_finished(bob, number=1, classes=["line", "box"], tags=["paper"])
+    return runs
+
+
+def numbers(experiments: Any) -> list[int]:
+    return [experiment.number for experiment in experiments]
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        (HistoryFilters(), [5, 4, 3, 2, 1]),
+        (HistoryFilters(oldest_first=True), [1, 2, 3, 4, 5]),
+        (HistoryFilters(model="cnn"), [3]),
+        (HistoryFilters(class_key="box"), [5, 3]),
+        (HistoryFilters(class_key="box_hollow"), [4, 3]),
+        (HistoryFilters(class_key="line"), [2, 1]),
+        (HistoryFilters(tag="paper"), [2, 1]),
+        (HistoryFilters(tag="lines"), [1]),
+        (HistoryFilters(status="failed"), [5]),
+        (HistoryFilters(date_from=date(2026, 3, 5), date_to=date(2026, 3, 9)), [3, 2]),
+        (HistoryFilters(model="mlp", class_key="line", tag="paper"), [2, 1]),
+    ],
+)
+def test_history_filters(
+    alice: Any, history: dict[str, Experiment], filters: HistoryFilters, expected: list[int]
+) -> None:
+    assert numbers(selectors.experiment_history(user=alice, filters=filters)) == expected
+
+
+def test_bob_never_sees_alices_experiments(bob: Any, history: dict[str, Experiment]) -> None:
+    assert numbers(selectors.experiment_history(user=bob, filters=HistoryFilters())) == [1]
+    assert selectors.history_facets(user=bob) == {
+        "models": ["mlp"],
+        "classes": ["box", "line"],
+        "tags": ["paper"],
+    }
+
+
+def test_facets_list_every_model_class_and_tag(alice: Any, history: dict[str, Experiment]) -> None:
+    facets = selectors.history_facets(user=alice)
+    assert facets["models"] == ["cnn", "mlp"]
+    assert facets["tags"] == ["lines", "lines-extra", "paper"]
+    assert "box_hollow" in facets["classes"] and "tri" in facets["classes"]
+
+
+# --- the page ---------------------------------------------------------------------------
+
+
+def test_the_history_page_needs_a_login(client: Any) -> None:
+    response = client.get("/history/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_history_page_shows_own_rows_newest_first(
+    alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    response = alice_client.get("/history/")
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [row.experiment.number for row in rows] == [5, 4, 3, 2, 1]
+    html = response.content.decode()
+    assert f'id="experiment-{history["bobs"].pk}"' not in html
+    assert "[3]: CNN," in html and "The loss became NaN." in html
+    assert html.count('class="card"') == 2 + 3 + 2 + 2
+    assert 'href="/history/"' in html  # the header links to the page
+
+
+def test_the_history_page_filters_from_the_query_string(
+    alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    response = alice_client.get("/history/", {"class": "line", "order": "oldest"})
+    assert [row.experiment.number for row in response.context["rows"]] == [1, 2]
+    response = alice_client.get("/history/", {"tag": "paper", "model": "mlp"})
+    assert [row.experiment.number for row in response.context["rows"]] == [2, 1]
+
+
+def test_a_bad_date_range_is_said_beside_the_field(
+    alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    response = alice_client.get("/history/", {"from": "2026-03-09", "to": "2026-03-01"})
+    assert response.status_code == 200
+    assert "The end date comes before the start date." in response.content.decode()
+    response = alice_client.get("/history/", {"from": "not-a-date"})
+    assert response.status_code == 200 and "Enter a valid date." in response.content.decode()
+
+
+def test_the_history_page_is_paginated_in_a_fixed_number_of_queries(
+    alice: Any, alice_client: Any
+) -> None:
+    for number in range(1, 46):
+        store_finished(alice, number=number, classes=["box", "line", "tri"], write_files=False)
+    with CaptureQueriesContext(connection) as first:
+        response = alice_client.get("/history/")
+    assert [row.experiment.number for row in response.context["rows"]] == list(range(45, 25, -1))
+    with CaptureQueriesContext(connection) as last:
+        response = alice_client.get("/history/", {"page": 3})
+    assert [row.experiment.number for row in response.context["rows"]] == list(range(5, 0, -1))
+    assert "Page 3 of 3" in response.content.decode()
+    # Session, user, count, page, results, facets, saved comparisons: never one per row.
+    assert len(first) == len(last) <= 8, [q["sql"] for q in first.captured_queries]
+
+
+def test_saved_comparisons_and_scenarios_are_on_the_page(
+    alice: Any, alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    saved = services.saved_comparison_create(
+        user=alice,
+        name="Lines and circles",
+        experiment_ids=[history["lines"].pk, history["circles"].pk],
+    )
+    html = alice_client.get("/history/").content.decode()
+    ids = f"{history['lines'].pk},{history['circles'].pk}"
+    assert f'href="/compare/?ids={ids}&amp;all=0&amp;base={history["lines"].pk}"' in html
+    assert f'data-id="{saved.pk}"' in html and "Lines and circles" in html
+    assert 'data-scenario="diversity"' in html and 'data-scenario="architectures"' in html
+
+
+# --- the compare page --------------------------------------------------------------------
+
+
+def test_the_compare_page_checks_ownership_and_ids(
+    alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    own = f"{history['lines'].pk},{history['cnn'].pk}"
+    assert alice_client.get("/compare/", {"ids": own}).status_code == 200
+    mixed = f"{history['lines'].pk},{history['bobs'].pk}"
+    assert alice_client.get("/compare/", {"ids": mixed}).status_code == 404
+    response = alice_client.get("/compare/", {"ids": "1"})
+    assert response.status_code == 400 and "Compare from 2" in response.content.decode()
+
+
+# --- the history API ------------------------------------------------------------------------
+
+
+def test_the_history_api_filters_and_lists_facets(
+    alice_api: Any, history: dict[str, Experiment]
+) -> None:
+    response = alice_api.get("/api/v1/history/", {"class": "box", "page_size": 1})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2 and len(body["results"]) == 1
+    assert body["results"][0]["number"] == 5
+    assert body["facets"]["tags"] == ["lines", "lines-extra", "paper"]
+    tagged = alice_api.get("/api/v1/history/", {"tag": "lines"}).json()["results"]
+    assert [(row["number"], row["tags"]) for row in tagged] == [(1, ["paper", "lines"])]
+
+
+def test_the_history_api_refuses_bad_filters(alice_api: Any) -> None:
+    response = alice_api.get("/api/v1/history/", {"status": "sleeping", "from": "yesterday"})
+    assert response.status_code == 400
+    assert set(response.json()) == {"status", "from"}
+
+
+def test_the_history_api_is_bobs_own(bob_api: Any, history: dict[str, Experiment]) -> None:
+    body = bob_api.get("/api/v1/history/").json()
+    assert [row["id"] for row in body["results"]] == [history["bobs"].pk]
+
+
+# --- tags and notes ---------------------------------------------------------------------------
+
+
+def test_tags_and_note_are_stored(alice_api: Any, history: dict[str, Experiment]) -> None:
+    experiment = history["cnn"]
+    response = alice_api.patch(
+        f"/api/v1/experiments/{experiment.pk}/annotations/",
+        {"tags": [" Baseline ", "cnn", "baseline"], "note": "  Best so far.  "},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "id": experiment.pk,
+        "tags": ["baseline", "cnn"],
+        "note": "Best so far.",
+    }
+    experiment.refresh_from_db()
+    assert experiment.tags == ["baseline", "cnn"] and experiment.note == "Best so far."
+    # One field at a time leaves the other as it is.
+    alice_api.patch(
+        f"/api/v1/experiments/{experiment.pk}/annotations/", {"note": ""}, format="json"
+    )
+    experiment.refresh_from_db()
+    assert experiment.tags == ["baseline", "cnn"] and experiment.note == ""
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"tags": "one,two"}, "tags"),
+        ({"tags": ["has space"]}, "tags"),
+        ({"tags": ["x" * 33]}, "tags"),
+        ({"tags": [f"t{i}" for i in range(11)]}, "tags"),
+        ({"tags": ['quo"te']}, "tags"),
+        ({"note": 5}, "note"),
+        ({"note": "x" * 5001}, "note"),
+    ],
+)
+def test_bad_tags_or_notes_are_a_400_naming_the_field(
+    alice_api: Any, history: dict[str, Experiment], body: dict[str, Any], field: str
+) -> None:
+    experiment = history["lines"]
+    response = alice_api.patch(
+        f"/api/v1/experiments/{experiment.pk}/annotations/", body, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
+    experiment.refresh_from_db()
+    assert experiment.tags == ["paper", "lines"] and experiment.note == ""
+
+
+def test_bob_cannot_annotate_alices_experiment(
+    bob_api: Any, history: dict[str, Experiment]
+) -> None:
+    experiment = history["lines"]
+    response = bob_api.patch(
+        f"/api/v1/experiments/{experiment.pk}/annotations/", {"note": "mine"}, format="json"
+    )
+    assert response.status_code == 404
+    experiment.refresh_from_db()
+    assert experiment.note == ""
