@@ -9,7 +9,9 @@ gets the epoch's numbers and may ask training to stop.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,12 +65,13 @@ class TrainingOutcome:
 
 
 class _Optimizer:
-    """Slots and one fused apply op per variable."""
+    """Slots and one fused apply op per variable. The learning rate is a variable, so a new
+    value needs no new graph."""
 
-    def __init__(self, name: str, learning_rate: float, variables: list[Any]) -> None:
+    def __init__(self, name: str, variables: list[Any]) -> None:
         self.name = name
         self.variables = variables
-        self.lr = tf.constant(learning_rate, tf.float32)
+        self.lr = tf.Variable(1.0, trainable=False)
         self.slots = [
             (
                 tf.Variable(tf.zeros_like(v), trainable=False),
@@ -77,6 +80,13 @@ class _Optimizer:
             for v in variables
         ]
         self.step = tf.Variable(0.0, trainable=False)
+
+    def reset(self, learning_rate: float) -> None:
+        self.lr.assign(learning_rate)
+        self.step.assign(0.0)
+        for first, second in self.slots:
+            first.assign(tf.zeros_like(first))
+            second.assign(tf.zeros_like(second))
 
     def apply(self, grads: list[Any]) -> None:
         if self.name == "adadelta":
@@ -111,39 +121,14 @@ class _Optimizer:
             )
 
 
-def _variable_handles(model: Any) -> list[Any]:
-    """The underlying ``tf.Variable`` of each trainable Keras variable (for the raw ops)."""
-    out = []
-    for variable in model.trainable_variables:
-        out.append(getattr(variable, "value", variable))
-    return out
-
-
-def _make_step(model: Any, optimizer: _Optimizer, rrr_lambda: float | None) -> Callable[..., Any]:
-    variables = model.trainable_variables
-
-    def step(xb: Any, yb: Any, mb: Any) -> tuple[Any, Any]:
-        with tf.GradientTape() as tape:
-            if rrr_lambda is None:
-                logits = model(xb, training=True)
-                loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(yb, logits))
-            else:
-                with tf.GradientTape() as input_tape:
-                    input_tape.watch(xb)
-                    logits = model(xb, training=True)
-                    log_probs = tf.reduce_sum(tf.nn.log_softmax(logits))
-                input_grads = input_tape.gradient(log_probs, xb)
-                cross_entropy = tf.nn.softmax_cross_entropy_with_logits(yb, logits)
-                penalty = rrr_penalty(mb, input_grads)
-                loss = tf.reduce_mean(cross_entropy) + rrr_lambda * penalty
-        grads = tape.gradient(loss, variables)
-        optimizer.apply(grads)
-        correct = tf.reduce_sum(
-            tf.cast(tf.equal(tf.argmax(logits, 1), tf.argmax(yb, 1)), tf.float32)
-        )
-        return loss, correct
-
-    return step
+def copy_variables(source: Any, target: Any) -> None:
+    """Copies every variable (weights and random-generator state) between two models of the
+    same architecture."""
+    pairs = list(zip(source.variables, target.variables, strict=True))
+    for a, b in pairs:
+        if tuple(a.shape) != tuple(b.shape):
+            raise ValueError(f"variable shapes differ: {a.shape} and {b.shape}")
+        b.assign(a)
 
 
 def rrr_penalty(irrelevant: Any, input_grads: Any) -> Any:
@@ -154,6 +139,134 @@ def rrr_penalty(irrelevant: Any, input_grads: Any) -> Any:
     return tf.reduce_mean(per_sample)
 
 
+class _TrainGraph:
+    """A model of one architecture and the compiled training function for one data shape.
+
+    Tracing the graph costs a quarter of a second or more, as much as the MLP's whole
+    training, so graphs are kept and reused: a new run copies its freshly initialised
+    weights in, resets the optimizer, assigns its data to the graph's variables, trains,
+    and copies the trained weights back out into its own model.
+    """
+
+    def __init__(
+        self, architecture: str, shape: tuple[int, int, int, int], optimizer: str, rrr: bool
+    ) -> None:
+        from models_zoo import architectures
+
+        n_classes, n_train, n_val, batch = shape
+        self.model = architectures.build(architecture, n_classes)
+        variables = [getattr(v, "value", v) for v in self.model.trainable_variables]
+        self.optimizer = _Optimizer(optimizer, variables)
+        self.rrr_lambda = tf.Variable(0.0, trainable=False)
+        self.x = tf.Variable(tf.zeros([n_train, 28, 28, 1]), trainable=False)
+        self.y = tf.Variable(tf.zeros([n_train, n_classes]), trainable=False)
+        self.m = tf.Variable(tf.zeros([n_train, 28, 28, 1]), trainable=False)
+        self.x_val = tf.Variable(tf.zeros([max(n_val, 1), 28, 28, 1]), trainable=False)
+        self.y_val = tf.Variable(tf.zeros([max(n_val, 1), n_classes]), trainable=False)
+        self.has_val = n_val > 0
+        self.rrr = rrr
+        self.n = n_train
+        self.batch = batch
+        self.run_epochs = tf.function(
+            self._run_epochs, input_signature=[tf.TensorSpec([None, n_train], tf.int32)]
+        )
+
+    def _step(self, xb: Any, yb: Any, mb: Any) -> tuple[Any, Any]:
+        model = self.model
+        with tf.GradientTape() as tape:
+            if not self.rrr:
+                logits = model(xb, training=True)
+                loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(yb, logits))
+            else:
+                with tf.GradientTape() as input_tape:
+                    input_tape.watch(xb)
+                    logits = model(xb, training=True)
+                    log_probs = tf.reduce_sum(tf.nn.log_softmax(logits))
+                input_grads = input_tape.gradient(log_probs, xb)
+                cross_entropy = tf.nn.softmax_cross_entropy_with_logits(yb, logits)
+                penalty = rrr_penalty(mb, input_grads)
+                loss = tf.reduce_mean(cross_entropy) + self.rrr_lambda * penalty
+        grads = tape.gradient(loss, model.trainable_variables)
+        self.optimizer.apply(grads)
+        hits = tf.equal(tf.argmax(logits, 1), tf.argmax(yb, 1))
+        return loss, tf.reduce_sum(tf.cast(hits, tf.float32))
+
+    def _one_epoch(self, order: Any) -> Any:
+        n, batch = self.n, self.batch
+        full_batches, remainder = divmod(n, batch)
+        x = tf.gather(self.x, order)
+        y = tf.gather(self.y, order)
+        m = tf.gather(self.m, order)
+        total_loss = tf.constant(0.0)
+        total_correct = tf.constant(0.0)
+        for i in tf.range(full_batches):
+            part = slice(i * batch, (i + 1) * batch)
+            loss, correct = self._step(x[part], y[part], m[part])
+            total_loss += loss * batch
+            total_correct += correct
+        if remainder:
+            part = slice(full_batches * batch, None)
+            loss, correct = self._step(x[part], y[part], m[part])
+            total_loss += loss * remainder
+            total_correct += correct
+        val_loss = val_accuracy = tf.constant(0.0)
+        if self.has_val:
+            logits = self.model(self.x_val, training=False)
+            val_loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(self.y_val, logits))
+            hits = tf.equal(tf.argmax(logits, 1), tf.argmax(self.y_val, 1))
+            val_accuracy = tf.reduce_mean(tf.cast(hits, tf.float32))
+        return tf.stack([total_loss / n, total_correct / n, val_loss, val_accuracy])
+
+    # Several epochs per graph call keep Python out of the loop; the chunk grows until a call
+    # takes about CHUNK_SECONDS, so progress still arrives several times a second.
+    def _run_epochs(self, orders: Any) -> Any:
+        count = tf.shape(orders)[0]
+        results = tf.TensorArray(tf.float32, size=count)
+        for e in tf.range(count):
+            results = results.write(e, self._one_epoch(orders[e]))
+        return results.stack()
+
+    def load(
+        self, model: Any, train_set: Dataset, val_set: Dataset | None, config: RunConfig
+    ) -> None:
+        copy_variables(model, self.model)
+        self.optimizer.reset(config.effective_learning_rate)
+        self.rrr_lambda.assign(float(config.highlight_lambda))
+        self.x.assign(train_set.x)
+        self.y.assign(train_set.y)
+        masks = train_set.irrelevant
+        self.m.assign(masks if masks is not None else np.zeros_like(train_set.x))
+        if val_set is not None:
+            self.x_val.assign(val_set.x)
+            self.y_val.assign(val_set.y)
+
+
+_GRAPHS: OrderedDict[tuple[Any, ...], _TrainGraph] = OrderedDict()
+_GRAPHS_LOCK = threading.Lock()
+MAX_CACHED_GRAPHS = 6
+
+
+def clear_cache() -> None:
+    """Forgets every kept training graph (the next run traces anew)."""
+    with _GRAPHS_LOCK:
+        _GRAPHS.clear()
+
+
+def _graph_for(model: Any, n_train: int, n_val: int, config: RunConfig) -> _TrainGraph:
+    n_classes = int(model.output_shape[-1])
+    batch = min(config.batch_size, n_train)
+    rrr = config.highlight == "rrr"
+    key = (model.name, n_classes, n_train, n_val, batch, config.optimizer, rrr)
+    graph = _GRAPHS.get(key)
+    if graph is None:
+        graph = _TrainGraph(model.name, (n_classes, n_train, n_val, batch), config.optimizer, rrr)
+        _GRAPHS[key] = graph
+        while len(_GRAPHS) > MAX_CACHED_GRAPHS:
+            _GRAPHS.popitem(last=False)
+    _GRAPHS.move_to_end(key)
+    return graph
+
+
 def train(
     model: Any,
     train_set: Dataset,
@@ -161,58 +274,22 @@ def train(
     config: RunConfig,
     on_epoch: EpochCallback | None = None,
 ) -> TrainingOutcome:
-    """Trains ``model`` in place; returns per-epoch history and final figures."""
-    rrr_lambda = float(config.highlight_lambda) if config.highlight == "rrr" else None
-    optimizer = _Optimizer(
-        config.optimizer, config.effective_learning_rate, _variable_handles(model)
-    )
-    step = _make_step(model, optimizer, rrr_lambda)
+    """Trains ``model`` (an untrained model from ``architectures.build``) in place; returns
+    per-epoch history and final figures."""
+    with _GRAPHS_LOCK:
+        n_val = 0 if val_set is None else len(val_set)
+        graph = _graph_for(model, len(train_set), n_val, config)
+        graph.load(model, train_set, val_set, config)
+        try:
+            return _train_loop(graph, config, on_epoch, has_val=val_set is not None)
+        finally:
+            copy_variables(graph.model, model)
 
-    n = len(train_set)
-    batch = min(config.batch_size, n)
-    full_batches, remainder = divmod(n, batch)
-    x_all = tf.constant(train_set.x)
-    y_all = tf.constant(train_set.y)
-    masks = train_set.irrelevant if train_set.irrelevant is not None else np.zeros_like(train_set.x)
-    m_all = tf.constant(masks)
-    has_val = val_set is not None
-    x_val = tf.constant(val_set.x if val_set is not None else train_set.x[:1])
-    y_val = tf.constant(val_set.y if val_set is not None else train_set.y[:1])
 
-    def one_epoch(order: Any) -> tuple[Any, Any, Any, Any]:
-        x = tf.gather(x_all, order)
-        y = tf.gather(y_all, order)
-        m = tf.gather(m_all, order)
-        total_loss = tf.constant(0.0)
-        total_correct = tf.constant(0.0)
-        for i in tf.range(full_batches):
-            part = slice(i * batch, (i + 1) * batch)
-            loss, correct = step(x[part], y[part], m[part])
-            total_loss += loss * batch
-            total_correct += correct
-        if remainder:
-            part = slice(full_batches * batch, None)
-            loss, correct = step(x[part], y[part], m[part])
-            total_loss += loss * remainder
-            total_correct += correct
-        val_loss = val_accuracy = tf.constant(0.0)
-        if has_val:
-            logits = model(x_val, training=False)
-            val_loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(y_val, logits))
-            hits = tf.equal(tf.argmax(logits, 1), tf.argmax(y_val, 1))
-            val_accuracy = tf.reduce_mean(tf.cast(hits, tf.float32))
-        return total_loss / n, total_correct / n, val_loss, val_accuracy
-
-    # Several epochs per graph call keep Python out of the loop; the chunk grows until a call
-    # takes about CHUNK_SECONDS, so progress still arrives several times a second.
-    @tf.function(input_signature=[tf.TensorSpec([None, n], tf.int32)])
-    def run_epochs(orders: Any) -> Any:
-        count = tf.shape(orders)[0]
-        results = tf.TensorArray(tf.float32, size=count)
-        for e in tf.range(count):
-            results = results.write(e, tf.stack(one_epoch(orders[e])))
-        return results.stack()
-
+def _train_loop(
+    graph: _TrainGraph, config: RunConfig, on_epoch: EpochCallback | None, has_val: bool
+) -> TrainingOutcome:
+    n = graph.n
     rng = np.random.default_rng(config.seed + 1)
     orders = np.stack([rng.permutation(n) for _ in range(config.epochs)]).astype(np.int32)
     outcome = TrainingOutcome(
@@ -222,7 +299,7 @@ def train(
     epoch = 0
     while epoch < config.epochs:
         began = time.perf_counter()
-        rows = run_epochs(tf.constant(orders[epoch : epoch + chunk])).numpy()
+        rows = graph.run_epochs(tf.constant(orders[epoch : epoch + chunk])).numpy()
         elapsed = time.perf_counter() - began
         for row in rows:
             epoch += 1
@@ -235,7 +312,7 @@ def train(
             outcome.epochs_run = epoch
             if on_epoch is not None and on_epoch(epoch, metrics):
                 raise TrainingStopped(f"stopped after epoch {epoch}")
-        if epoch > 1:  # the first call also traces the graph: do not judge speed by it
+        if epoch > 1:  # the first call may also trace the graph: do not judge speed by it
             per_epoch = elapsed / len(rows)
             chunk = max(1, min(MAX_CHUNK, int(CHUNK_SECONDS / max(per_epoch, 1e-6))))
     if not outcome.history["val_loss"]:

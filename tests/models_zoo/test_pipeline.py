@@ -194,3 +194,20 @@ def test_highlighted_training_runs_compiled():
     assert result.training.accuracy >= 0.99
     data = build_dataset(specs, masks=True)
     assert data.irrelevant is not None and data.irrelevant.sum() > 0
+
+
+def test_a_kept_training_graph_gives_the_same_result_as_a_new_one():
+    from models_zoo import training
+
+    config = RunConfig(classes=("box", "line", "circle"), model="cnn", epochs=3, seed=5)
+    config = config.replace(max_steps=20)
+    training.clear_cache()
+    fresh = run(config)
+    run(config.replace(seed=6))  # another run through the same kept graph in between
+    kept = run(config)
+    assert fresh.model is not kept.model
+    for a, b in zip(fresh.model.get_weights(), kept.model.get_weights(), strict=True):
+        assert np.array_equal(a, b)
+    for a, b in zip(fresh.classes, kept.classes, strict=True):
+        assert np.array_equal(a.image, b.image)
+    assert fresh.training.history == kept.training.history
