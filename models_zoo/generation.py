@@ -8,6 +8,8 @@ take snapshots) between them.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -72,8 +74,6 @@ def _total_variation(x: Any) -> Any:
 def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..., Any]:
     """A compiled function that advances every unfinished image by up to ``budget`` steps."""
     use_logit = config.objective == "logit"
-    threshold = tf.constant(config.threshold, tf.float32)
-    step_size = tf.constant(config.step_size, tf.float32)
     tv_weight = float(config.tv)
     l2_decay = float(config.l2)
     blur_every = int(config.blur_every)
@@ -88,7 +88,16 @@ def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..
         return objective, probability
 
     @tf.function
-    def advance(x: Any, onehot: Any, steps: Any, budget: Any, cap: Any, seed: Any) -> Any:
+    def advance(
+        x: Any,
+        onehot: Any,
+        steps: Any,
+        budget: Any,
+        cap: Any,
+        seed: Any,
+        threshold: Any,
+        step_size: Any,
+    ) -> Any:
         # Each pass evaluates the current images once: the forward pass under the tape gives
         # both the gradient and the probability that decides whether an image is finished.
         def condition(i: Any, x: Any, steps: Any, any_active: Any) -> Any:
@@ -134,6 +143,39 @@ def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..
     return advance
 
 
+# Compiled generators kept between runs, each with its own copy of the model: tracing costs
+# more than a whole generation for the MLP. Keyed by what changes the graph's structure.
+_GENERATORS: OrderedDict[tuple[Any, ...], tuple[Any, Callable[..., Any]]] = OrderedDict()
+_GENERATORS_LOCK = threading.RLock()
+MAX_CACHED_GENERATORS = 6
+
+
+def clear_cache() -> None:
+    with _GENERATORS_LOCK:
+        _GENERATORS.clear()
+
+
+def _kept_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..., Any]:
+    from models_zoo import architectures
+    from models_zoo.training import copy_variables
+
+    structure = (config.objective, config.tv, config.l2, config.blur_every, config.jitter)
+    key = (model.name, n_classes, *structure, config.clip)
+    with _GENERATORS_LOCK:
+        kept = _GENERATORS.get(key)
+        if kept is None:
+            if model.name not in architectures.ARCHITECTURES:
+                return make_generator(model, n_classes, config)
+            copy = architectures.build(model.name, n_classes)
+            kept = (copy, make_generator(copy, n_classes, config))
+            _GENERATORS[key] = kept
+            while len(_GENERATORS) > MAX_CACHED_GENERATORS:
+                _GENERATORS.popitem(last=False)
+        _GENERATORS.move_to_end(key)
+        copy_variables(model, kept[0])
+        return kept[1]
+
+
 def generate(
     model: Any,
     n_classes: int,
@@ -144,6 +186,18 @@ def generate(
     on_step: StepCallback | None = None,
 ) -> Generated:
     """Optimises one image per target class (all classes by default) as one batch."""
+    with _GENERATORS_LOCK:  # the kept generator's model holds this call's weights throughout
+        return _generate(model, n_classes, config, start, targets, on_step)
+
+
+def _generate(
+    model: Any,
+    n_classes: int,
+    config: RunConfig,
+    start: np.ndarray | None,
+    targets: list[int] | None,
+    on_step: StepCallback | None,
+) -> Generated:
     targets = list(range(n_classes)) if targets is None else targets
     n = len(targets)
     if start is None:
@@ -151,14 +205,18 @@ def generate(
     x = tf.constant(np.asarray(start, np.float32).reshape(n, 28, 28, 1))
     onehot = tf.constant(np.eye(n_classes, dtype=np.float32)[targets])
     steps = tf.zeros([n], tf.int32)
-    advance = make_generator(model, n_classes, config)
+    advance = _kept_generator(model, n_classes, config)
+    threshold = tf.constant(config.threshold, tf.float32)
+    step_size = tf.constant(config.step_size, tf.float32)
     chunk = config.snapshot_every or CHUNK
     snapshots = [np.asarray(x)[..., 0]] if config.snapshot_every else None
     cap = tf.constant(config.max_steps)
     seed = tf.constant(config.seed % (2**31 - 1))
     done = 0
     while True:
-        x, steps, probability = advance(x, onehot, steps, tf.constant(chunk), cap, seed)
+        x, steps, probability = advance(
+            x, onehot, steps, tf.constant(chunk), cap, seed, threshold, step_size
+        )
         steps_now = np.asarray(steps)
         finished = (np.asarray(probability) > config.threshold) | (steps_now >= config.max_steps)
         if snapshots is not None and not np.all(finished):

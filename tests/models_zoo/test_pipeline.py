@@ -196,12 +196,13 @@ def test_highlighted_training_runs_compiled():
     assert data.irrelevant is not None and data.irrelevant.sum() > 0
 
 
-def test_a_kept_training_graph_gives_the_same_result_as_a_new_one():
-    from models_zoo import training
+def test_kept_graphs_give_the_same_result_as_new_ones():
+    from models_zoo import generation, training
 
     config = RunConfig(classes=("box", "line", "circle"), model="cnn", epochs=3, seed=5)
     config = config.replace(max_steps=20)
     training.clear_cache()
+    generation.clear_cache()
     fresh = run(config)
     run(config.replace(seed=6))  # another run through the same kept graph in between
     kept = run(config)
