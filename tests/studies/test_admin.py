@@ -1,0 +1,109 @@
+"""The staff console: studies, participants, events (read-only), exports, experiment
+re-runs and django-q's task tables; none of it reachable by non-staff."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from experiments import services as experiment_services
+from experiments.models import Experiment
+from studies import services
+from studies.models import Event, Study
+
+pytestmark = pytest.mark.django_db
+
+TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 3, "max_steps": 5}
+
+
+@pytest.fixture
+def admin_client_(django_user_model: Any) -> Client:
+    user = django_user_model.objects.create_superuser("root", password="x" * 16)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def logged(alice: Any, study: Study) -> Study:
+    services.participant_join(user=alice, invite_code=study.invite_code)
+    services.events_record(
+        user=alice,
+        events=[{"type": "page_view", "client_time": timezone.now()}],
+    )
+    return study
+
+
+PAGES = [
+    "/admin/studies/study/",
+    "/admin/studies/study/{pk}/change/",
+    "/admin/studies/participant/",
+    "/admin/studies/event/",
+    "/admin/studies/studyexperiment/",
+    "/admin/django_q/success/",
+    "/admin/django_q/failure/",
+    "/admin/django_q/schedule/",
+    "/admin/django_q/ormq/",
+]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_staff_see_every_table(admin_client_: Client, logged: Study, url: str) -> None:
+    assert admin_client_.get(url.format(pk=logged.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_non_staff_cannot_reach_the_console(alice_client: Client, logged: Study, url: str) -> None:
+    response = alice_client.get(url.format(pk=logged.pk))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_events_are_read_only_in_the_console(admin_client_: Client, logged: Study) -> None:
+    event = Event.objects.get()
+    assert admin_client_.get("/admin/studies/event/add/").status_code == 403
+    assert admin_client_.get(f"/admin/studies/event/{event.pk}/delete/").status_code == 403
+    response = admin_client_.post(f"/admin/studies/event/{event.pk}/change/", {"type": "custom"})
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.type == "page_view"
+
+
+def test_the_console_exports_a_study(admin_client_: Client, logged: Study) -> None:
+    page = admin_client_.get(f"/admin/studies/study/{logged.pk}/change/").content.decode()
+    assert f"/admin/studies/study/{logged.pk}/export/zip/" in page
+    archive = admin_client_.get(f"/admin/studies/study/{logged.pk}/export/zip/")
+    assert archive["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as files:
+        assert "events.csv" in files.namelist()
+        assert files.read("events.csv").decode().count("\n") == 2  # header + one event
+    document = admin_client_.get(f"/admin/studies/study/{logged.pk}/export/json/")
+    assert json.loads(document.content)["study"]["title"] == logged.title
+    action = admin_client_.post(
+        "/admin/studies/study/", {"action": "export_json", "_selected_action": [logged.pk]}
+    )
+    assert json.loads(action.content)["participants"][0]["condition"]
+
+
+def test_the_export_link_is_staff_only(alice_client: Client, logged: Study) -> None:
+    response = alice_client.get(f"/admin/studies/study/{logged.pk}/export/zip/")
+    assert response.status_code == 302
+
+
+def test_the_console_reruns_experiments_for_their_owners(admin_client_: Client, alice: Any) -> None:
+    source = experiment_services.experiment_create(user=alice, config=TINY)
+    Experiment.objects.filter(pk=source.pk).update(status="done")
+    response = admin_client_.post(
+        "/admin/experiments/experiment/",
+        {"action": "rerun_selected", "_selected_action": [source.pk]},
+        follow=True,
+    )
+    assert b"Queued 1 re-runs" in response.content
+    rerun = Experiment.objects.exclude(pk=source.pk).get()
+    assert rerun.owner == alice and rerun.source_id == source.pk
+    assert rerun.config == source.config
