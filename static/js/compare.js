@@ -72,7 +72,9 @@
       if (value === null) params.delete(key);
       else params.set(key, String(value));
     }
-    history.replaceState(null, "", `${window.location.pathname}?${params.toString()}`);
+    // Commas stay commas: the address is meant to be read and shared.
+    const query = params.toString().replaceAll("%2C", ",");
+    history.replaceState(null, "", `${window.location.pathname}?${query}`);
   }
 
   function dataUrl(path) {

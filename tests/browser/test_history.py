@@ -1,0 +1,243 @@
+"""The history and the compare view in a real browser, on experiments trained for real."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from experiments import services
+from experiments.models import Experiment, SavedComparison
+from tests.conftest import PASSWORD
+from tests.experiments.test_history_support import store_finished
+
+pytestmark = pytest.mark.browser
+
+TINY = {"epochs": 3, "max_steps": 12, "seed": 2, "copies": 5, "snapshot_every": 4}
+
+
+def log_in(page: Page, base: str, username: str) -> None:
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{base}/builder/")
+
+
+def trained(user: Any, classes: list[str], model: str = "mlp") -> Experiment:
+    """A real tiny run: the queue is synchronous in tests, so it trains on commit."""
+    experiment = services.experiment_create(
+        user=user, config={**TINY, "classes": classes, "model": model}
+    )
+    experiment.refresh_from_db()
+    assert experiment.status == "done", experiment.error
+    return experiment
+
+
+def check_comparison(page: Page, experiments: list[Experiment]) -> None:
+    """Grid, diff table and charts: as many cells, rects and paths as the data has."""
+    keys: list[str] = []
+    for experiment in experiments:
+        keys += [key for key in experiment.class_keys if key not in keys]
+    results = {e.pk: {r.class_key: r for r in e.results.all()} for e in experiments}
+    grid = page.locator("#compare-grid")
+    expect(grid.locator("tbody tr")).to_have_count(len(keys))
+    trained_cells = sum(len(e.class_keys) for e in experiments)
+    expect(grid.locator("td.grid-cell:not(.is-empty)")).to_have_count(trained_cells)
+    expect(grid.locator("td.is-empty")).to_have_count(len(keys) * len(experiments) - trained_cells)
+    first_line = results[experiments[0].pk]["line"]
+    expect(grid.locator("tr[data-class=line] td").first).to_contain_text(f"{first_line.r:.2f}")
+    for image in grid.locator("img.grid-image").all():
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth === 28", arg=image.element_handle()
+        )
+
+    with_r = sum(1 for e in experiments for r in results[e.pk].values() if r.r is not None)
+    expect(page.locator("#r-chart rect.bar")).to_have_count(with_r)
+    base = results[experiments[0].pk]
+    deltas = sum(
+        1
+        for e in experiments[1:]
+        for key, result in results[e.pk].items()
+        if result.r is not None and key in base and base[key].r is not None
+    )
+    expect(page.locator("#delta-chart rect.delta-bar")).to_have_count(deltas)
+    for metric, keys_of in (
+        ("loss", ("loss", "val_loss")),
+        ("accuracy", ("accuracy", "val_accuracy")),
+    ):
+        curves = sum(1 for e in experiments for key in keys_of if e.history.get(key))
+        expect(page.locator(f"#{metric}-chart path.curve")).to_have_count(curves)
+    expect(page.locator("#loss-chart path.curve.is-validation")).to_have_count(
+        sum(1 for e in experiments if e.history.get("val_loss"))
+    )
+    heatmaps = page.locator(".heatmap-figure")
+    expect(heatmaps).to_have_count(len(experiments))
+    for figure, experiment in zip(heatmaps.all(), experiments, strict=True):
+        expect(figure.locator("rect.heat-cell")).to_have_count(len(experiment.class_keys) ** 2)
+    # Every chart has its numbers in a table.
+    expect(page.locator("#r-table tbody tr")).to_have_count(len(keys))
+    epochs = max(len(e.history["loss"]) for e in experiments)
+    expect(page.locator("#curves-table tbody tr")).to_have_count(epochs)
+
+
+def test_filter_select_compare_reload_and_export(
+    page: Page, live_server: Any, alice: Any, bob: Any, tmp_path: Path
+) -> None:
+    lines = trained(alice, ["line", "line_horizontal"])
+    circles = trained(alice, ["line", "line_horizontal", "circle"])
+    cnn = trained(alice, ["line", "line_horizontal", "circle", "noise"], model="cnn")
+    store_finished(alice, number=10, classes=["box", "tri"], tags=["other"])
+    store_finished(bob, number=1, classes=["line", "box"], tags=["bobs"])
+    base = live_server.url
+    log_in(page, base, alice.username)
+
+    # The header leads to the history; every own run is a row, bob's are not.
+    page.get_by_role("navigation").get_by_role("link", name="History").click()
+    expect(page).to_have_url(f"{base}/history/")
+    rows = page.locator(".history-row")
+    expect(rows).to_have_count(4)
+    expect(page.get_by_text("bobs")).to_have_count(0)
+    expect(rows.first.locator(".result-title")).to_have_text("[10]: MLP, , 0.005, 5 epochs")
+
+    # Filter by class: the box-and-triangle run goes.
+    page.get_by_label("Class", exact=True).select_option("line")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"class=line"))
+    expect(rows).to_have_count(3)
+    expect(page.locator(f"#experiment-{lines.pk} .card")).to_have_count(2)
+
+    # Tags and note, edited in place and stored.
+    row = page.locator(f"#experiment-{lines.pk}")
+    row.get_by_role("button", name=re.compile("Edit tags and note")).click()
+    row.get_by_label("Tags, separated by commas").fill("Paper, lines")
+    row.get_by_label("Note").fill("Two classes only.")
+    row.get_by_role("button", name="Save").click()
+    expect(row.locator(".tag")).to_have_text(["paper", "lines"])
+    expect(row.locator(".note-text")).to_have_text("Two classes only.")
+    lines.refresh_from_db()
+    assert lines.tags == ["paper", "lines"] and lines.note == "Two classes only."
+    # A bad tag is refused beside the form, nothing stored.
+    row.get_by_role("button", name=re.compile("Edit tags and note")).click()
+    row.get_by_label("Tags, separated by commas").fill("two words")
+    row.get_by_role("button", name="Save").click()
+    expect(row.locator(".annotations-error")).to_contain_text("is not a tag")
+    lines.refresh_from_db()
+    assert lines.tags == ["paper", "lines"]
+
+    # Select three, oldest first: the first picked is the base column.
+    compare_button = page.get_by_role("button", name="Compare selected")
+    expect(compare_button).to_be_disabled()
+    for experiment in (lines, circles, cnn):
+        page.get_by_label(f"Select experiment {experiment.number} to compare").check()
+    expect(page.locator("#selection-status")).to_contain_text("3 selected")
+    compare_button.click()
+    ids = f"{lines.pk},{circles.pk},{cnn.pk}"
+    expect(page).to_have_url(f"{base}/compare/?ids={ids}&all=0&base={lines.pk}")
+    experiments = [Experiment.objects.get(pk=e.pk) for e in (lines, circles, cnn)]
+    check_comparison(page, experiments)
+
+    # Only the settings that differ, then all of them.
+    settings_rows = page.locator("#settings-table tbody tr")
+    expect(settings_rows).to_have_count(2)  # model and classes
+    expect(page.locator("#settings-table tr[data-setting=model]")).to_contain_text("cnn")
+    expect(page.locator("#settings-table tr[data-setting=step_size]")).to_have_count(0)
+    page.get_by_label("Show every setting, not only those that differ").check()
+    expect(page).to_have_url(f"{base}/compare/?ids={ids}&all=1&base={lines.pk}")
+    expect(page.locator("#settings-table tr[data-setting=step_size]")).to_have_count(1)
+
+    # Snapshots were recorded: the scrubber steps through them.
+    scrubber = page.get_by_label("Snapshot")
+    expect(scrubber).to_be_visible()
+    scrubber.fill("0")
+    first_frame = page.locator(".scrub-image").first
+    expect(first_frame).to_have_attribute("src", re.compile(r"/snapshots/0\.png$"))
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth === 28", arg=first_frame.element_handle()
+    )
+
+    # The URL is the view: a reload shows the same.
+    page.reload()
+    expect(page.get_by_label("Show every setting, not only those that differ")).to_be_checked()
+    expect(page.locator("#settings-table tr[data-setting=step_size]")).to_have_count(1)
+    check_comparison(page, experiments)
+
+    # Export: the grid as PNG, the numbers as CSV.
+    with page.expect_download() as png_download:
+        page.get_by_role("button", name="Download the grid as PNG").click()
+    png_path = tmp_path / "grid.png"
+    png_download.value.save_as(png_path)
+    assert png_download.value.suggested_filename == f"comparison-{ids.replace(',', '-')}.png"
+    picture = Image.open(png_path)
+    assert picture.format == "PNG"
+    assert picture.size == (150 + 3 * 120 + 12, 48 + 4 * 118 + 12)
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="Download the numbers as CSV").click()
+    csv_path = tmp_path / "numbers.csv"
+    csv_download.value.save_as(csv_path)
+    lines_of_csv = list(csv.DictReader(io.StringIO(csv_path.read_text())))
+    assert len(lines_of_csv) == 2 + 3 + 4
+    assert {line["experiment_id"] for line in lines_of_csv} == {str(e.pk) for e in experiments}
+
+    # Save it by name; it is on the history page, opens, and can be deleted.
+    page.get_by_label("Save this comparison as").fill("Lines, circles, CNN")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("#save-status")).to_contain_text("Saved as")
+    saved = SavedComparison.objects.get(owner=alice)
+    assert saved.experiment_ids == [lines.pk, circles.pk, cnn.pk]
+    assert saved.options == {"base": lines.pk, "all": True}
+    page.get_by_role("link", name="history page").click()
+    page.get_by_role("link", name="Lines, circles, CNN").click()
+    expect(page).to_have_url(f"{base}/compare/?ids={ids}&all=1&base={lines.pk}")
+    expect(page.locator("#compare-grid tbody tr")).to_have_count(4)
+    page.go_back()
+    page.get_by_role("button", name="Delete saved comparison Lines, circles, CNN").click()
+    expect(page.locator("#saved-empty")).to_be_visible()
+    assert not SavedComparison.objects.exists()
+
+
+def test_waiting_for_a_set_then_opening_its_comparison(
+    page: Page, live_server: Any, alice: Any, settings: Any
+) -> None:
+    finished = store_finished(alice, number=1, classes=["box", "line"])
+    running = Experiment.objects.create(
+        owner=alice,
+        number=2,
+        config=finished.config,
+        model_name="mlp",
+        class_keys=["box", "line"],
+        seed=1,
+        status="running",
+        progress={"phase": "train", "fraction": 0.4, "done": 4, "total": 10},
+    )
+    base = live_server.url
+    log_in(page, base, alice.username)
+    page.goto(f"{base}/compare/?ids={finished.pk},{running.pk}&all=0&base={finished.pk}&wait=1")
+    expect(page.locator("#wait-section")).to_be_visible()
+    bars = page.get_by_role("progressbar")
+    expect(bars).to_have_count(2)
+    expect(bars.nth(1)).to_have_attribute("aria-valuenow", "40")
+    Experiment.objects.filter(pk=running.pk).update(progress={"phase": "train", "fraction": 0.8})
+    expect(bars.nth(1)).to_have_attribute("aria-valuenow", "80")
+    # Once every run has finished, the comparison opens by itself.
+    Experiment.objects.filter(pk=running.pk).update(status="done")
+    expect(page.locator("#compare-content")).to_be_visible(timeout=10_000)
+    expect(page.locator("#wait-section")).to_be_hidden()
+    expect(page).to_have_url(
+        f"{base}/compare/?ids={finished.pk},{running.pk}&all=0&base={finished.pk}"
+    )
+    expect(page.locator("#compare-grid tbody tr")).to_have_count(2)
+    expect(page.locator("#compare-grid td.is-empty")).to_have_count(2)
+
+    # A scenario that does not fit the free queue places says so, and queues nothing.
+    settings.MAX_ACTIVE_EXPERIMENTS = 2
+    page.goto(f"{base}/history/")
+    page.get_by_role("button", name=re.compile("Lines, then")).click()
+    expect(page.locator("#scenario-error")).to_contain_text("need 3 free places")
+    assert Experiment.objects.filter(owner=alice).count() == 2
