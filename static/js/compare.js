@@ -297,7 +297,7 @@
 
   // Axes and a frame shared by the bar charts.
   function barFrame(svgNode, height) {
-    const width = Math.max(360, Math.min(1040, 70 + data.classes.length * Math.max(60, 22 * data.experiments.length)));
+    const width = Math.max(520, Math.min(1040, 70 + data.classes.length * Math.max(70, 24 * data.experiments.length)));
     const margin = { top: 12, right: 12, bottom: 42, left: 48 };
     const svg = d3.select(svgNode).attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
     svg.selectAll("*").remove();
@@ -503,10 +503,11 @@
         }
         const n = matrix.length;
         const cell = Math.max(18, Math.min(40, Math.floor(240 / n)));
-        const left = 96;
+        // Room for the class names: down the left, and slanted below (reaching right).
+        const left = 110;
         const top = 8;
-        const size = left + n * cell + 8;
-        const height = top + n * cell + 90;
+        const size = left + n * cell + 80;
+        const height = top + n * cell + 100;
         const svgNode = document.createElementNS("http://www.w3.org/2000/svg", "svg");
         svgNode.setAttribute("class", "chart heatmap");
         svgNode.setAttribute("role", "img");
