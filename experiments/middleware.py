@@ -34,6 +34,10 @@ UNAVAILABLE_PAGE = """<!doctype html>
 """
 
 
+# Swagger UI and Redoc (third-party pages that show no user data) insert their own styles.
+API_DOCS_PATHS = ("/api/v1/docs/", "/api/v1/redoc/")
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
@@ -51,6 +55,8 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        if request.path.startswith(API_DOCS_PATHS):
+            policy = getattr(settings, "CONTENT_SECURITY_POLICY_API_DOCS", policy)
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response

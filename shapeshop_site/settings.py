@@ -149,6 +149,14 @@ CONTENT_SECURITY_POLICY = env_str(
     "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
+# The API's documentation pages (Swagger UI, Redoc) insert styles and run Redoc's search in a
+# blob: worker; they hold no user data, and scripts stay 'self' only there too.
+CONTENT_SECURITY_POLICY_API_DOCS = env_str(
+    "CONTENT_SECURITY_POLICY_API_DOCS",
+    "default-src 'self'; img-src 'self' data: blob:; script-src 'self'; "
+    "style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
