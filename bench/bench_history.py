@@ -11,8 +11,8 @@ API for 6 experiments and its CSV export, and counts their SQL queries.
     .venv/bin/python bench/bench_history.py [--experiments 500] [--repeat 30]
         [--database-url postgres://postgres@127.0.0.1:5432/shapeshop_bench]
 
-The default database is a temporary SQLite file; a PostgreSQL URL must name an empty
-database that may be dropped and created again.
+The default database is a temporary SQLite file; a PostgreSQL URL must name an existing
+database the benchmark may empty: it is flushed, then migrated.
 """
 
 from __future__ import annotations
