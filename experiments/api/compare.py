@@ -179,6 +179,14 @@ def compare_page_url(ids: list[int], options: dict[str, Any] | None = None) -> s
     return f"{reverse('compare')}?{query}"
 
 
+class SavedComparisonCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    experiment_ids = serializers.ListField(child=serializers.IntegerField(), min_length=2)
+    options = serializers.DictField(
+        required=False, help_text='{"base": one of the ids, "all": true or false}'
+    )
+
+
 class SavedComparisonListView(APIView):
     """Your saved comparisons, newest first; POST saves one (name, experiment_ids, options)."""
 
@@ -187,7 +195,9 @@ class SavedComparisonListView(APIView):
         saved = selectors.saved_comparison_list(user=request.user)
         return Response(SavedComparisonSerializer(saved, many=True).data)
 
-    @extend_schema(responses={201: SavedComparisonSerializer})
+    @extend_schema(
+        request=SavedComparisonCreateSerializer, responses={201: SavedComparisonSerializer}
+    )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         try:
