@@ -28,11 +28,31 @@ HISTORY_PAGE_SIZE = 20
 
 
 @dataclass(frozen=True)
+class ResultCard:
+    result: ClassResult
+    image_url: str
+    template_url: str
+
+
+def result_cards(experiment: Experiment) -> list[ResultCard]:
+    """The row's cards with their image addresses, reversed once per row, not per card."""
+    prefix = reverse("api:result-image", args=[experiment.pk, 0]).removesuffix("0/image.png")
+    return [
+        ResultCard(
+            result=result,
+            image_url=f"{prefix}{result.position}/image.png",
+            template_url=f"{prefix}{result.position}/template.png",
+        )
+        for result in experiment.results.all()
+    ]
+
+
+@dataclass(frozen=True)
 class HistoryRow:
     experiment: Experiment
     model_label: str
     initial: dict[str, str] | None
-    results: list[ClassResult]
+    results: list[ResultCard]
 
     @property
     def accuracy(self) -> str:
@@ -56,7 +76,10 @@ def _architecture_labels() -> dict[str, str]:
 def history(request: HttpRequest) -> HttpResponse:
     form = comparison.HistoryFilterForm(request.GET)
     filters = form.filters() if form.is_valid() else HistoryFilters()
-    experiments = selectors.experiment_history(user=request.user, filters=filters)
+    # The rows show no curves or matrices: leave those (the bulk of each row) in the database.
+    experiments = selectors.experiment_history(user=request.user, filters=filters).defer(
+        "history", "cross_r", "training", "timings"
+    )
     page = Paginator(experiments, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     labels = _architecture_labels()
     initial_images = {
@@ -68,7 +91,7 @@ def history(request: HttpRequest) -> HttpResponse:
             experiment=experiment,
             model_label=labels.get(experiment.model_name, experiment.model_name),
             initial=initial_images.get(experiment.config.get("initial_image")),
-            results=list(experiment.results.all()),
+            results=result_cards(experiment),
         )
         for experiment in page.object_list
     ]
