@@ -361,3 +361,30 @@ def test_an_unknown_scenario_is_a_404(alice_api: Any) -> None:
     assert alice_api.post("/api/v1/scenarios/nothing/").status_code == 404
     keys = [item["key"] for item in alice_api.get("/api/v1/scenarios/").json()]
     assert keys == ["diversity", "architectures"]
+
+
+def test_the_diversity_scenario_trains_for_real_and_compares(
+    alice: Any, alice_api: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # The queue is synchronous in tests: the three paper-preset runs train on commit.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_api.post("/api/v1/scenarios/diversity/")
+    assert response.status_code == 201
+    ids = response.json()["ids"]
+    for experiment in Experiment.objects.filter(pk__in=ids):
+        assert experiment.status == "done", experiment.error
+        assert experiment.training["epochs_run"] == 100
+    data = alice_api.get(COMPARE, {"ids": ",".join(map(str, ids))}).json()
+    assert [row["key"] for row in data["classes"]] == [
+        "line",
+        "line_horizontal",
+        "circle",
+        "circle_hollow",
+        "noise",
+        "noise_blur",
+    ]
+    filled = [[cell is not None for cell in row["cells"]] for row in data["classes"]]
+    assert filled == [[True] * 3] * 2 + [[False, True, True]] * 2 + [[False, False, True]] * 2
+    assert [row["name"] for row in data["settings"]] == ["classes"]
+    line = data["classes"][0]["cells"]
+    assert all(cell["r"] is None or 0 <= cell["r"] <= 1 for cell in line)
