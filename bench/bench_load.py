@@ -277,6 +277,9 @@ def run_once(workers: int, users: int, database: str, ramp_s: float, timeout_s: 
         "MAX_ACTIVE_EXPERIMENTS": "10",
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "LOG_LEVEL": "WARNING",
+        # runserver starts a thread per request: persistent connections would pile up to
+        # one per request thread and exhaust PostgreSQL's max_connections.
+        "DB_CONN_MAX_AGE": "0",
     }
     dbname = f"shapeshop_load_{port}"
     if database == "postgres":

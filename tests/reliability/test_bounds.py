@@ -60,3 +60,8 @@ def test_the_training_set_size_is_bounded(alice_api: APIClient, settings: Any) -
         "/api/v1/experiments/", {"classes": classes, "copies": 25, "epochs": 1, "max_steps": 2}
     )
     assert accepted.status_code == 201, accepted.json()
+
+
+def test_database_connections_are_checked_before_reuse() -> None:
+    # After a database restart a kept connection is found dead and replaced, not used.
+    assert django_settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
