@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from experiments import revisualize, services
-from experiments.models import ClassResult, Experiment, ShapeClass
+from experiments.models import ClassResult, Experiment, SavedComparison, ShapeClass
 
 PREVIEW_SIZE = 56
 
@@ -169,3 +169,11 @@ class ClassResultAdmin(admin.ModelAdmin):
     @admin.display(description="original")
     def original(self, result: ClassResult) -> str:
         return _stored_png(result.template, result.name)
+
+
+@admin.register(SavedComparison)
+class SavedComparisonAdmin(admin.ModelAdmin):
+    list_display = ["name", "owner", "experiment_ids", "created_at"]
+    search_fields = ["name", "owner__username"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner"]

@@ -281,3 +281,19 @@ def test_bob_cannot_annotate_alices_experiment(
     assert response.status_code == 404
     experiment.refresh_from_db()
     assert experiment.note == ""
+
+
+def test_staff_find_saved_comparisons_in_the_admin(
+    alice: Any, django_user_model: Any, history: dict[str, Experiment]
+) -> None:
+    from django.test import Client
+
+    services.saved_comparison_create(
+        user=alice, name="Lines vs CNN", experiment_ids=[history["lines"].pk, history["cnn"].pk]
+    )
+    staff = django_user_model.objects.create_user("staff", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    response = client.get("/admin/experiments/savedcomparison/", {"q": "alice"})
+    assert response.status_code == 200
+    assert "Lines vs CNN" in response.content.decode()
