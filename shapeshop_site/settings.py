@@ -260,7 +260,6 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 # Events one interaction-log request may carry, and the largest `data` of one event (bytes).
 EVENTS_PER_REQUEST = env_int("EVENTS_PER_REQUEST", 200, minimum=1)

@@ -10,3 +10,6 @@ urlpatterns = [
     path("api/v1/", include("experiments.api.urls")),
     path("", include("experiments.urls")),
 ]
+
+# A route that matches nothing under /api/ answers JSON like the API's own 404s.
+handler404 = "experiments.api.extra.not_found"

@@ -16,7 +16,8 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -30,11 +31,10 @@ from experiments.api.serializers import ExperimentSerializer
 from experiments.models import ClassResult, Experiment
 
 DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
+# {field: [message, ...]}; a nested field (an item of a list) has its own errors inside.
 FIELD_ERRORS = OpenApiResponse(
-    description="A field is invalid: {field: [message]}",
-    response=inline_serializer(
-        "FieldErrors", {"field": serializers.ListField(child=serializers.CharField())}
-    ),
+    description="Invalid input: each key names a field, with the messages about it",
+    response={"type": "object", "additionalProperties": {}},
 )
 TOO_MANY = OpenApiResponse(response=DETAIL, description="Throttled, or too many active runs")
 
@@ -368,3 +368,11 @@ class ExperimentExportJsonView(APIView):
         response = Response(data)
         response["Content-Disposition"] = 'attachment; filename="experiments.json"'
         return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 for the whole site: JSON under /api/ (a route that does not match, e.g. a
+    non-numeric id), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from experiments.api import classes, compare, extra, views
 
@@ -54,7 +50,6 @@ urlpatterns = [
     # Interactive docs from our own static files (drf-spectacular-sidecar): they work offline,
     # and the split view keeps every script in a file, as the Content-Security-Policy requires.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     # Re-run, re-visualize, raw arrays and exports of the user's experiments.
     path("experiments/export/csv/", extra.ExperimentExportCsvView.as_view(), name="export-csv"),
     path("experiments/export/json/", extra.ExperimentExportJsonView.as_view(), name="export-json"),

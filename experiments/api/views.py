@@ -126,7 +126,7 @@ class ExperimentListView(APIView):
 
     @extend_schema(
         request=ExperimentCreateSerializer,
-        responses={201: ExperimentSerializer, 400: OpenApiResponse(description="Invalid field")},
+        responses={201: ExperimentSerializer, 400: extra.FIELD_ERRORS, 429: extra.TOO_MANY},
     )
     def post(self, request: Request) -> Response:
         try:
