@@ -164,7 +164,7 @@ def experiment_create(
     config: Mapping[str, Any],
     trained_on: list[dict[str, Any]] | None = None,
     source: Experiment | None = None,
-    kind: str = Experiment.Kind.TRAIN,
+    kind: str = "train",
 ) -> Experiment:
     """Validates the settings, stores a queued experiment and enqueues it after commit.
 
