@@ -343,5 +343,9 @@ def test_participants_pages_load_the_event_log_and_know_the_condition(
     assert b"js/events.js" in page.content
     assert page.context["study_condition"]["allowed_models"] == ["mlp"]
     assert page.context["study_condition"]["highlighting"] is False
+    # The study's tasks are shown on every page while they take part.
+    assert b"Train a model on box and line." in page.content
+    assert b"Compare two runs." in alice_client.get("/").content
     other = bob_client.get("/builder/")
     assert b"js/events.js" not in other.content and other.context["study_condition"] is None
+    assert b"Train a model on box and line." not in other.content
