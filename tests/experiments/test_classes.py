@@ -300,3 +300,31 @@ def test_an_unknown_or_malformed_drawn_reference_is_a_400(alice_api: Any) -> Non
         )
         assert response.status_code == 400
         assert ref in response.json()["classes"][0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{URL}99999999999999999999999/",
+        "/api/v1/highlights/99999999999999999999999/",
+        "/api/v1/experiments/99999999999999999999999/highlight-baseline/",
+    ],
+)
+def test_out_of_range_ids_are_404(alice_api: Any, url: str) -> None:
+    assert alice_api.get(url).status_code in (404, 405)
+    assert alice_api.post(url).status_code in (404, 405)
+    assert alice_api.delete(url).status_code in (404, 405)
+
+
+def test_a_huge_drawn_id_in_a_run_or_highlight_is_a_400(alice_api: Any) -> None:
+    ref = "drawn:999999999999999999"
+    response = alice_api.post(
+        "/api/v1/experiments/", {"classes": ["box", ref], "epochs": 3}, format="json"
+    )
+    assert response.status_code == 400
+    response = alice_api.post(
+        "/api/v1/highlights/",
+        {"class": ref, "relevant": [[0] * 28] * 28, "irrelevant": [[1] * 28] * 28},
+        format="json",
+    )
+    assert response.status_code == 400
