@@ -1,0 +1,80 @@
+"""The interaction log in a real browser: a participant's pages send their events, with the
+page's own API calls noticed, and the study's tasks are shown."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from django_q.conf import Conf
+from playwright.sync_api import Page, expect
+
+from studies import services
+from studies.models import Event
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def wait_for_events(count: int, timeout: float = 15.0) -> list[Event]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = list(Event.objects.order_by("id"))
+        if len(events) >= count:
+            return events
+        time.sleep(0.2)
+    return list(Event.objects.order_by("id"))
+
+
+def test_a_participants_pages_log_their_events(
+    live_server: Any,
+    page: Page,
+    alice: Any,
+    django_user_model: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)  # the run is queued, not trained, here
+    staff = django_user_model.objects.create_user("rita", is_staff=True)
+    study = services.study_create(
+        created_by=staff,
+        title="Browser study",
+        tasks=["Train a model on box and line."],
+        conditions=[{"name": "only"}],
+    )
+    services.participant_join(user=alice, invite_code=study.invite_code)
+    base = live_server.url
+
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(f"{base}/builder/")
+    expect(page.get_by_text("Train a model on box and line.")).to_be_visible()
+
+    page.evaluate("window.shapeshopLog('classes_selected', {classes: ['box', 'line']})")
+    status = page.evaluate(
+        """async () => {
+            const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+            const response = await fetch('/api/v1/experiments/', {
+              method: 'POST',
+              headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+              body: JSON.stringify({classes: ['box', 'line'], model: 'mlp', epochs: 2}),
+            });
+            return response.status;
+        }"""
+    )
+    assert status == 201
+    # Leaving the page sends what is still queued, with the time spent on it.
+    page.goto(f"{base}/")
+
+    events = wait_for_events(5)
+    kinds = [event.type for event in events]
+    assert {"page_view", "classes_selected", "run_started", "time_on_page"} <= set(kinds)
+    builder_view = next(e for e in events if e.type == "page_view" and e.page == "/builder/")
+    assert builder_view.participant.user == alice
+    run = next(e for e in events if e.type == "run_started")
+    assert run.data["classes"] == ["box", "line"] and run.data["model"] == "mlp"
+    spent = next(e for e in events if e.type == "time_on_page")
+    assert spent.page == "/builder/" and spent.data["ms"] > 0
+    assert all(abs((e.server_time - e.client_time).total_seconds()) < 60 for e in events)
