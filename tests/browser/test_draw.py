@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from experiments.models import Experiment, Highlight, ShapeClass
@@ -168,3 +169,61 @@ def test_draw_derive_train_highlight_and_compare(
         f"{plain_effect['saliency_share']:.3f}"
     )
     assert problems == []
+
+
+def test_upload_edit_and_delete_an_own_class(
+    page: Page, live_server: Any, alice: Any, tmp_path: Any
+) -> None:
+    base = live_server.url
+    log_in(page, base, alice.username, PASSWORD)
+    page.get_by_role("button", name="Draw a class").click()
+
+    # A bad file gets a clear error and leaves the grid empty.
+    text_file = tmp_path / "notes.png"
+    text_file.write_text("not a picture")
+    page.get_by_label("Or upload a picture").set_input_files(str(text_file))
+    expect(page.locator("#draw-error")).to_have_text("image: the file is not a PNG or JPEG image")
+    page.get_by_role("button", name="Save class").click()
+    expect(page.locator("#draw-error")).to_have_text("Give the class a name.")
+
+    # A scan: a dark ring on white paper becomes a light ring on black, named after the file.
+    picture = np.full((90, 90), 255, dtype=np.uint8)
+    picture[15:75, 15:75] = 0
+    picture[30:60, 30:60] = 255
+    scan = tmp_path / "ring.png"
+    Image.fromarray(picture).save(scan)
+    page.get_by_label("Or upload a picture").set_input_files(str(scan))
+    expect(page.get_by_label("Name", exact=True)).to_have_value("ring")
+    page.get_by_role("button", name="Save class").click()
+    expect(page.locator("#draw-status")).to_contain_text("Saved “ring”")
+    ring = ShapeClass.objects.get(owner=alice)
+    pixels = np.asarray(ring.pixels)
+    assert pixels[6, 14] > 0.9 and pixels[14, 14] < 0.1 and pixels[0, 0] < 0.1
+
+    # A duplicate name is refused by the server, by name.
+    page.get_by_role("button", name="Draw a class").click()
+    page.get_by_label("Derive from").select_option(f"drawn:{ring.pk}")
+    page.get_by_role("button", name="Start from it").click()
+    page.get_by_label("Name", exact=True).fill("RING")
+    page.get_by_role("button", name="Save class").click()
+    expect(page.locator("#draw-error")).to_have_text("name: you already have a class named 'RING'")
+    assert ShapeClass.objects.count() == 1
+
+    # Edit: rename and erase a pixel; the thumbnail follows.
+    page.get_by_role("button", name="Edit ring").click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("ring")
+    page.get_by_label("Name", exact=True).fill("Ring")
+    page.get_by_label("Eraser").check()
+    stroke(page, "draw-canvas", (6, 14))
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#draw-status")).to_have_text("Saved the changes to “Ring”.")
+    ring.refresh_from_db()
+    assert ring.name == "Ring" and ring.pixels[6][14] == 0.0
+    expect(page.locator(f'.thumb[data-class="drawn:{ring.pk}"]')).to_contain_text("Ring")
+
+    # Delete, after confirming.
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete Ring").click()
+    expect(page.locator(f'.thumb[data-class="drawn:{ring.pk}"]')).to_have_count(0)
+    expect(page.locator("#own-classes-status")).to_have_text("Deleted “Ring”.")
+    assert not ShapeClass.objects.exists()
