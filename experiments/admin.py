@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from experiments import revisualize, services
-from experiments.models import ClassResult, Experiment, SavedComparison, ShapeClass
+from experiments.models import ClassResult, Experiment, Highlight, SavedComparison, ShapeClass
 
 PREVIEW_SIZE = 56
 
@@ -55,6 +55,28 @@ class ShapeClassAdmin(admin.ModelAdmin):
             return _img(to_png(np.asarray(shape_class.pixels, dtype=np.float32)), shape_class.name)
         except (TypeError, ValueError):
             return "(not a valid image)"
+
+
+@admin.register(Highlight)
+class HighlightAdmin(admin.ModelAdmin):
+    list_display = ["class_ref", "owner", "masks", "updated_at"]
+    search_fields = ["class_ref", "owner__username"]
+    list_select_related = ["owner"]
+    raw_id_fields = ["owner", "shape_class"]
+    readonly_fields = ["masks", "created_at", "updated_at"]
+
+    @admin.display(description="yellow and red")
+    def masks(self, highlight: Highlight) -> str:
+        from models_zoo.render import to_png
+
+        try:
+            yellow = np.asarray(highlight.relevant, dtype=np.float32)
+            red = np.asarray(highlight.irrelevant, dtype=np.float32)
+            # Grey shows the yellow (relevant) region, white the red one.
+            picture = np.maximum(0.5 * yellow, red)
+            return _img(to_png(picture, normalise=False), str(highlight))
+        except (TypeError, ValueError):
+            return "(not a valid mask)"
 
 
 class ClassResultInline(admin.TabularInline):

@@ -223,3 +223,17 @@ def test_a_highlighted_run_with_a_drawn_class_stores_its_effects_and_its_twin(
     response = alice_api.post(f"/api/v1/experiments/{baseline.pk}/highlight-baseline/")
     assert response.status_code == 400 and "without highlighting" in response.json()["highlight"][0]
     assert Experiment.objects.count() == 2
+
+
+def test_staff_see_highlights_with_their_masks(alice: Any, django_user_model: Any) -> None:
+    from django.test import Client
+
+    drawing.highlight_save(user=alice, ref="box", relevant=YELLOW, irrelevant=RED)
+    staff = django_user_model.objects.create_superuser("root", password="x")
+    client = Client()
+    client.force_login(staff)
+    page = client.get("/admin/experiments/highlight/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "box" in html and "data:image/png;base64," in html
+    assert client.get("/admin/experiments/highlight/?q=alice").status_code == 200
