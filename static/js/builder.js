@@ -1358,6 +1358,7 @@
   });
 
   updateRunState();
+  fillSelects();
   loadOwn();
   loadPage(`${settings.api}experiments/?page_size=${settings.pageSize}`);
 })();
