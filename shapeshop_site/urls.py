@@ -8,6 +8,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("experiments.api.urls")),
+    path("", include("studies.page_urls")),
     path("", include("experiments.urls")),
 ]
 

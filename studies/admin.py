@@ -14,7 +14,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import slugify
 
-from studies import exports
+from studies import exports, services
+from studies.forms import EnrolForm
 from studies.models import Condition, Event, Participant, Study, StudyExperiment
 from studies.services import pseudonym
 
@@ -129,6 +130,27 @@ class ParticipantAdmin(admin.ModelAdmin):
     @admin.display(description="pseudonym")
     def participant(self, participant: Participant) -> str:
         return pseudonym(participant.user_id)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # Enrolling: staff pick the study and the user; the condition is assigned (balanced).
+        if obj is None:
+            kwargs["form"] = EnrolForm
+            kwargs["fields"] = ["study", "user"]
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["study", "user"]
+        return super().get_fields(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Participant, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        enrolled = services.participant_enrol(
+            study=obj.study, user=obj.user, enrolled_by=request.user
+        )
+        obj.pk, obj.condition, obj.enrolled_by = enrolled.pk, enrolled.condition, request.user
 
 
 @admin.register(Event)

@@ -107,3 +107,22 @@ def test_the_console_reruns_experiments_for_their_owners(admin_client_: Client, 
     rerun = Experiment.objects.exclude(pk=source.pk).get()
     assert rerun.owner == alice and rerun.source_id == source.pk
     assert rerun.config == source.config
+
+
+def test_staff_enrol_in_the_console_with_a_balanced_condition(
+    admin_client_: Client, study: Study, alice: Any, bob: Any
+) -> None:
+    for user in (alice, bob):
+        response = admin_client_.post(
+            "/admin/studies/participant/add/", {"study": study.pk, "user": user.pk}
+        )
+        assert response.status_code == 302, response.content
+    participants = list(study.participants.all())
+    assert {p.user for p in participants} == {alice, bob}
+    assert len({p.condition_id for p in participants}) == 2
+    assert all(p.enrolled_by.username == "root" for p in participants)
+    again = admin_client_.post(
+        "/admin/studies/participant/add/", {"study": study.pk, "user": alice.pk}
+    )
+    assert again.status_code == 200 and b"already takes part" in again.content
+    assert study.participants.count() == 2

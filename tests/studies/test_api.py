@@ -349,3 +349,20 @@ def test_participants_pages_load_the_event_log_and_know_the_condition(
     other = bob_client.get("/builder/")
     assert b"js/events.js" not in other.content and other.context["study_condition"] is None
     assert b"Train a model on box and line." not in other.content
+
+
+def test_the_join_page_enrols_with_the_code(alice_client: Any, alice: Any, study: Study) -> None:
+    page = alice_client.get(f"/studies/join/?code={study.invite_code}")
+    assert page.status_code == 200 and study.invite_code.encode() in page.content
+    wrong = alice_client.post("/studies/join/", {"invite_code": "WRONG"})
+    assert wrong.status_code == 200 and b"no study has this invite code" in wrong.content
+    response = alice_client.post("/studies/join/", {"invite_code": study.invite_code})
+    assert response.status_code == 302 and response["Location"] == "/builder/"
+    assert Participant.objects.get(user=alice).study == study
+    again = alice_client.post("/studies/join/", {"invite_code": study.invite_code})
+    assert b"already take part" in again.content
+
+
+def test_the_join_page_needs_a_login(client: Any) -> None:
+    response = client.get("/studies/join/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
