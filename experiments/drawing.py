@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import unicodedata
 import uuid
 import warnings
 from typing import Any
@@ -35,7 +36,8 @@ MAX_DRAWN_CLASSES = 100
 BLANK_CONTRAST = 0.05
 
 # Uploads: PNG or JPEG, at most this many bytes and this many pixels on each side.
-UPLOAD_FORMATS = ("PNG", "JPEG")
+# MPO is the JPEG variant many cameras write.
+UPLOAD_FORMATS = ("PNG", "JPEG", "MPO")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
 
@@ -58,6 +60,8 @@ def clean_name(name: Any, *, user: AbstractBaseUser, exclude_pk: int | None = No
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({"name": ["Give the class a name (1 to 40 characters)."]})
     name = " ".join(name.split())
+    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
+        raise ValidationError({"name": ["use printable characters only"]})
     if len(name) > MAX_NAME_LENGTH:
         message = f"keep the name to {MAX_NAME_LENGTH} characters, not {len(name)}"
         raise ValidationError({"name": [message]})
@@ -234,10 +238,19 @@ def _fit(picture: Any) -> list[list[float]]:
         else:
             gray = picture.convert("L")
             invert = None
+    elif picture.mode in ("I", "I;16", "I;16B", "I;16L", "F"):
+        # 16-bit and float greys: scaled by their own range rather than clipped to 8 bits.
+        gray = None
+        invert = None
     else:
         gray = picture.convert("L")
         invert = None
-    array = np.asarray(gray, dtype=np.float64) / 255.0
+    if gray is None:
+        raw = np.asarray(picture, dtype=np.float64)
+        span = float(raw.max() - raw.min())
+        array = (raw - raw.min()) / span if span > 0 else np.zeros_like(raw)
+    else:
+        array = np.asarray(gray, dtype=np.float64) / 255.0
     if invert is None:
         border = np.concatenate([array[0], array[-1], array[:, 0], array[:, -1]])
         invert = bool(border.mean() > 0.5)

@@ -328,3 +328,23 @@ def test_a_huge_drawn_id_in_a_run_or_highlight_is_a_400(alice_api: Any) -> None:
         format="json",
     )
     assert response.status_code == 400
+
+
+def test_a_name_with_control_characters_is_refused(alice_api: Any) -> None:
+    response = alice_api.post(URL, {"name": "Ho\x00use", "pixels": house()}, format="json")
+    assert response.status_code == 400
+    assert "printable" in response.json()["name"][0]
+    assert ShapeClass.objects.count() == 0
+
+
+def test_a_16_bit_png_is_scaled_by_its_own_range(alice_api: Any) -> None:
+    picture = np.full((40, 40), 60000, dtype=np.uint16)  # light paper
+    picture[10:30, 10:30] = 1000  # dark ink
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    response = alice_api.post(
+        f"{URL}convert/", {"image": upload(buffer.getvalue())}, format="multipart"
+    )
+    assert response.status_code == 200, response.json()
+    pixels = np.asarray(response.json()["pixels"])
+    assert pixels[14, 14] == 1.0 and pixels[1, 1] == 0.0
