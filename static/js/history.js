@@ -224,5 +224,43 @@
     });
   }
 
+  // ---------------------------------------------------------------- runs still going
+
+  // Queued and running rows follow their progress; a finished one offers a reload (not an
+  // automatic one, which would throw away a note being typed).
+  const STATUS_LABELS = { queued: "Queued", running: "Running", done: "Done", failed: "Failed", cancelled: "Cancelled" };
+
+  async function follow(row) {
+    let response;
+    try {
+      response = await apiFetch(`${settings.api}experiments/${row.dataset.id}/`);
+    } catch (_error) {
+      response = { ok: false };
+    }
+    const text = row.querySelector(".progress-text");
+    if (response.ok && response.body && text) {
+      const detail = response.body;
+      const badge = row.querySelector(".status-badge");
+      badge.className = `status-badge status-${detail.status}`;
+      badge.textContent = STATUS_LABELS[detail.status] || detail.status;
+      row.dataset.status = detail.status;
+      if (detail.status === "queued" || detail.status === "running") {
+        const percent = Math.round(((detail.progress && detail.progress.fraction) || 0) * 100);
+        text.textContent = `${STATUS_LABELS[detail.status]}: ${percent}% done.`;
+      } else {
+        const reload = document.createElement("a");
+        reload.href = window.location.href;
+        reload.textContent = "Reload to see it";
+        text.replaceChildren(`${STATUS_LABELS[detail.status] || detail.status}. `, reload, ".");
+        return;
+      }
+    }
+    setTimeout(() => follow(row), 2000);
+  }
+
+  for (const row of document.querySelectorAll('.history-row[data-status="queued"], .history-row[data-status="running"]')) {
+    setTimeout(() => follow(row), 2000);
+  }
+
   showSelection();
 })();

@@ -241,3 +241,28 @@ def test_waiting_for_a_set_then_opening_its_comparison(
     page.get_by_role("button", name=re.compile("Lines, then")).click()
     expect(page.locator("#scenario-error")).to_contain_text("need 3 free places")
     assert Experiment.objects.filter(owner=alice).count() == 2
+
+
+def test_a_running_row_follows_its_progress_on_the_history_page(
+    page: Page, live_server: Any, alice: Any
+) -> None:
+    running = Experiment.objects.create(
+        owner=alice,
+        number=1,
+        config={"classes": ["box", "line"], "model": "mlp", "step_size": 0.005, "epochs": 5},
+        model_name="mlp",
+        class_keys=["box", "line"],
+        seed=1,
+        status="running",
+        progress={"phase": "train", "fraction": 0.2},
+    )
+    log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/history/")
+    row = page.locator(f"#experiment-{running.pk}")
+    expect(row.locator(".progress-text")).to_have_text("Running: 20% done.")
+    Experiment.objects.filter(pk=running.pk).update(progress={"phase": "train", "fraction": 0.6})
+    expect(row.locator(".progress-text")).to_have_text("Running: 60% done.")
+    Experiment.objects.filter(pk=running.pk).update(status="failed", error="It stopped.")
+    expect(row.locator(".status-badge")).to_have_text("Failed")
+    row.get_by_role("link", name="Reload to see it").click()
+    expect(page.locator(f"#experiment-{running.pk} .result-error")).to_have_text("It stopped.")
