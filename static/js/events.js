@@ -128,6 +128,27 @@
     if (document.visibilityState !== "hidden") pageHidden();
   });
 
+  // The study's tasks panel: "Start" and "Done" record the time spent on each task, also
+  // across pages (the start time is kept in the tab's session storage).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("[data-study-task]") : null;
+    if (!button) return;
+    var task = Number(button.getAttribute("data-study-task"));
+    var key = "shapeshop-task-" + task;
+    var status = button.parentElement.querySelector(".study-task-status");
+    if (button.getAttribute("data-study-task-action") === "start") {
+      window.sessionStorage.setItem(key, String(Date.now()));
+      log("task_started", { task: task });
+      if (status) status.textContent = "started";
+    } else {
+      var started = Number(window.sessionStorage.getItem(key));
+      window.sessionStorage.removeItem(key);
+      log("task_finished", { task: task, ms: started ? Date.now() - started : null });
+      if (status) status.textContent = "done";
+    }
+    flush(false);
+  });
+
   window.shapeshopLog = log;
   log("page_view", { title: document.title, referrer: document.referrer ? "yes" : "no" });
 })();

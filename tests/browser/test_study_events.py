@@ -52,6 +52,9 @@ def test_a_participants_pages_log_their_events(
     expect(page).to_have_url(f"{base}/builder/")
     expect(page.get_by_text("Train a model on box and line.")).to_be_visible()
 
+    task = page.locator(".study-tasks li").first
+    task.get_by_role("button", name="Start").click()
+    expect(task.locator(".study-task-status")).to_have_text("started")
     page.evaluate("window.shapeshopLog('classes_selected', {classes: ['box', 'line']})")
     status = page.evaluate(
         """async () => {
@@ -65,12 +68,15 @@ def test_a_participants_pages_log_their_events(
         }"""
     )
     assert status == 201
-    # Leaving the page sends what is still queued, with the time spent on it.
+    # Leaving the page sends what is still queued, with the time spent on it; the task's
+    # time is measured across pages.
     page.goto(f"{base}/")
+    page.locator(".study-tasks li").first.get_by_role("button", name="Done").click()
 
-    events = wait_for_events(5)
+    events = wait_for_events(8)
     kinds = [event.type for event in events]
-    assert {"page_view", "classes_selected", "run_started", "time_on_page"} <= set(kinds)
+    expected = {"page_view", "classes_selected", "run_started", "time_on_page", "task_finished"}
+    assert expected <= set(kinds)
     builder_view = next(e for e in events if e.type == "page_view" and e.page == "/builder/")
     assert builder_view.participant.user == alice
     run = next(e for e in events if e.type == "run_started")
@@ -78,3 +84,7 @@ def test_a_participants_pages_log_their_events(
     spent = next(e for e in events if e.type == "time_on_page")
     assert spent.page == "/builder/" and spent.data["ms"] > 0
     assert all(abs((e.server_time - e.client_time).total_seconds()) < 60 for e in events)
+    started = next(e for e in events if e.type == "task_started")
+    finished = next(e for e in events if e.type == "task_finished")
+    assert started.data == {"task": 1} and finished.data["task"] == 1
+    assert finished.data["ms"] > 0 and finished.page == "/"
