@@ -109,7 +109,7 @@ class Participant(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="participations"
     )
-    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="participants")
+    condition = models.ForeignKey(Condition, on_delete=models.RESTRICT, related_name="participants")
     enrolled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -159,7 +159,7 @@ class StudyExperiment(models.Model):
         Participant, on_delete=models.CASCADE, related_name="experiments"
     )
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="experiments")
-    condition = models.ForeignKey(Condition, on_delete=models.PROTECT, related_name="experiments")
+    condition = models.ForeignKey(Condition, on_delete=models.RESTRICT, related_name="experiments")
 
     class Meta:
         ordering = ["experiment"]
