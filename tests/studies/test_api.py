@@ -366,3 +366,21 @@ def test_the_join_page_enrols_with_the_code(alice_client: Any, alice: Any, study
 def test_the_join_page_needs_a_login(client: Any) -> None:
     response = client.get("/studies/join/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_event_batches_are_throttled_per_user(
+    alice_api: APIClient, alice: Any, study: Study, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.throttling import ScopedRateThrottle
+
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "events": "2/minute"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    services.participant_join(user=alice, invite_code=study.invite_code)
+    for _ in range(2):
+        assert (
+            alice_api.post("/api/v1/events/", {"events": [event()]}, format="json").status_code
+            == 201
+        )
+    third = alice_api.post("/api/v1/events/", {"events": [event()]}, format="json")
+    assert third.status_code == 429 and "throttled" in third.json()["detail"].lower()
+    assert Event.objects.count() == 2
