@@ -3,6 +3,8 @@
 (() => {
   "use strict";
 
+  const { apiFetch, el, messagesOf } = window.ShapeShop;
+
   const settings = JSON.parse(document.getElementById("builder-settings").textContent);
   const form = document.getElementById("builder-form");
   const csrfToken = form.querySelector("input[name=csrfmiddlewaretoken]").value;
@@ -43,38 +45,6 @@
 
   // ---------------------------------------------------------------- small helpers
 
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "className") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else if (key === "dataset") Object.assign(node.dataset, value);
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
-
-  async function apiFetch(url, options = {}) {
-    const headers = { Accept: "application/json", ...(options.headers || {}) };
-    if (options.method && options.method !== "GET") {
-      headers["X-CSRFToken"] = csrfToken;
-      headers["Content-Type"] = "application/json";
-    }
-    const response = await fetch(url, { credentials: "same-origin", ...options, headers });
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_error) {
-      body = null;
-    }
-    return { ok: response.ok, status: response.status, body };
-  }
-
   function formatNumber(value, digits) {
     return typeof value === "number" && Number.isFinite(value) ? value.toFixed(digits) : "–";
   }
@@ -89,14 +59,6 @@
     return typeof value === "number" && Number.isFinite(value)
       ? `${(value * 100).toFixed(1)}%`
       : "–";
-  }
-
-  function messagesOf(value) {
-    if (value === null || value === undefined) return [];
-    if (typeof value === "string") return [value];
-    if (Array.isArray(value)) return value.flatMap(messagesOf);
-    if (typeof value === "object") return Object.values(value).flatMap(messagesOf);
-    return [String(value)];
   }
 
   // ---------------------------------------------------------------- step 1: training data

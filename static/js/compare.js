@@ -4,8 +4,9 @@
 (() => {
   "use strict";
 
+  const { apiFetch, el, messagesOf } = window.ShapeShop;
+
   const settings = JSON.parse(document.getElementById("compare-settings").textContent);
-  const csrfToken = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const $ = (id) => document.getElementById(id);
   const ACTIVE = new Set(["queued", "running"]);
   const COLORS = d3.schemeTableau10;
@@ -15,45 +16,6 @@
   let data = null;
 
   // ---------------------------------------------------------------- helpers
-
-  function el(tag, props = {}, ...children) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value === undefined || value === null || value === false) continue;
-      if (key === "className") node.className = value;
-      else if (key === "text") node.textContent = value;
-      else node.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const child of children) {
-      if (child === null || child === undefined || child === false) continue;
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
-    }
-    return node;
-  }
-
-  async function apiFetch(url, options = {}) {
-    const headers = { Accept: "application/json", ...(options.headers || {}) };
-    if (options.method && options.method !== "GET") {
-      headers["X-CSRFToken"] = csrfToken;
-      headers["Content-Type"] = "application/json";
-    }
-    const response = await fetch(url, { credentials: "same-origin", ...options, headers });
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_error) {
-      body = null;
-    }
-    return { ok: response.ok, status: response.status, body };
-  }
-
-  function messagesOf(value) {
-    if (value === null || value === undefined) return [];
-    if (typeof value === "string") return [value];
-    if (Array.isArray(value)) return value.flatMap(messagesOf);
-    if (typeof value === "object") return Object.values(value).flatMap(messagesOf);
-    return [String(value)];
-  }
 
   const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
   const fixed = (value, digits = 2) => (isNumber(value) ? value.toFixed(digits) : "–");

@@ -4,33 +4,10 @@
 (() => {
   "use strict";
 
+  const { apiFetch, messagesOf } = window.ShapeShop;
+
   const settings = JSON.parse(document.getElementById("history-settings").textContent);
-  const csrfToken = document.querySelector("input[name=csrfmiddlewaretoken]").value;
   const SELECTION_KEY = "shapeshop.history.selection";
-
-  async function apiFetch(url, options = {}) {
-    const headers = { Accept: "application/json", ...(options.headers || {}) };
-    if (options.method && options.method !== "GET") {
-      headers["X-CSRFToken"] = csrfToken;
-      headers["Content-Type"] = "application/json";
-    }
-    const response = await fetch(url, { credentials: "same-origin", ...options, headers });
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (_error) {
-      body = null;
-    }
-    return { ok: response.ok, status: response.status, body };
-  }
-
-  function messagesOf(value) {
-    if (value === null || value === undefined) return [];
-    if (typeof value === "string") return [value];
-    if (Array.isArray(value)) return value.flatMap(messagesOf);
-    if (typeof value === "object") return Object.values(value).flatMap(messagesOf);
-    return [String(value)];
-  }
 
   // ---------------------------------------------------------------- selection
 
