@@ -176,10 +176,11 @@ def _on_login_failed(
 class LoginThrottleMiddleware:
     """Locks a username for one client address after LOGIN_FAILURE_LIMIT failed sign-ins.
 
-    Failures are counted from Django's ``user_login_failed`` signal, which both the sign-in
-    page and the token endpoint send (they both call ``authenticate``). While locked, a
-    sign-in attempt is answered 429 before the password is even checked; a success clears
-    the count. The counts live in the cache: give several web servers one shared cache.
+    Failures are counted from Django's ``user_login_failed`` signal, which the sign-in page,
+    the admin's sign-in page and the token endpoint all send (they all call
+    ``authenticate``). While locked, a sign-in attempt is answered 429 before the password is
+    even checked; a success clears the count. The counts live in the cache: give several web
+    servers one shared cache.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -203,7 +204,7 @@ class LoginThrottleMiddleware:
 
     @staticmethod
     def _paths() -> set[str]:
-        return {reverse("login"), reverse("api:token")}
+        return {reverse("login"), reverse("admin:login"), reverse("api:token")}
 
     @staticmethod
     def _username(request: HttpRequest) -> str:

@@ -27,6 +27,12 @@ def login_page(client: Client, username: str, password: str, address: str = "10.
     )
 
 
+def admin_login(client: Client, username: str, password: str, address: str = "10.0.0.1") -> Any:
+    return client.post(
+        "/admin/login/", {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
 def token(client: Client, username: str, password: str, address: str = "10.0.0.1") -> Any:
     body = json.dumps({"username": username, "password": password})
     return client.post(
@@ -75,7 +81,9 @@ def test_scripts_set_no_style_attribute_the_csp_would_block() -> None:
     assert offences == []
 
 
-@pytest.mark.parametrize("endpoint", [login_page, token], ids=["page", "token"])
+@pytest.mark.parametrize(
+    "endpoint", [login_page, admin_login, token], ids=["page", "admin", "token"]
+)
 def test_repeated_failed_sign_ins_lock_the_username_for_that_address(
     client: Client, alice: Any, settings: Any, endpoint: Any
 ) -> None:
