@@ -32,6 +32,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -336,6 +337,10 @@ def run_once(workers: int, users: int, database: str, ramp_s: float, timeout_s: 
             subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", dbname], check=False)
 
     done = [r for r in results if r.ok]
+    if len(done) == users:
+        shutil.rmtree(workdir, ignore_errors=True)
+    else:
+        print(f"kept {workdir} (database, media, servers.log) for a look", flush=True)
     latencies = sorted(r.done_at - r.posted_at for r in done)
     span = (max(r.done_at for r in done) - min(r.posted_at for r in done)) if done else 0.0
     errors = [r.error for r in results if not r.ok]
