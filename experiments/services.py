@@ -613,7 +613,9 @@ def clean_experiment_ids(*, user: AbstractBaseUser, ids: Any, field: str) -> lis
     if not 2 <= len(ids) <= MAX_COMPARED:
         message = f"compare from 2 to {MAX_COMPARED} experiments, not {len(ids)}"
         raise ValidationError({field: [message]})
-    owned = set(Experiment.objects.filter(owner=user, pk__in=ids).values_list("pk", flat=True))
+    # An id beyond the database's 64-bit integers cannot exist (and SQLite refuses to compare).
+    in_range = [pk for pk in ids if 0 < pk < 2**63]
+    owned = set(Experiment.objects.filter(owner=user, pk__in=in_range).values_list("pk", flat=True))
     missing = [pk for pk in ids if pk not in owned]
     if missing:
         raise ValidationError({field: [f"no such experiments: {missing}"]})

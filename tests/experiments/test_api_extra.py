@@ -302,3 +302,10 @@ def test_the_json_export_lists_ones_own_experiments_in_full(
     assert [item["id"] for item in body] == [done.pk]
     assert len(body[0]["results"]) == len(done.class_keys)
     assert body[0]["accuracy"] == done.accuracy
+
+
+def test_ids_beyond_64_bits_are_a_400_not_a_server_error(alice_api: APIClient, alice: Any) -> None:
+    experiment = make(alice)
+    body = {"name": "big", "experiment_ids": [experiment.pk, 10000000000000000001]}
+    response = alice_api.post("/api/v1/comparisons/", body, format="json")
+    assert response.status_code == 400 and list(response.json()) == ["experiment_ids"]
