@@ -49,7 +49,6 @@ PAGES = [
     "/admin/django_q/success/",
     "/admin/django_q/failure/",
     "/admin/django_q/schedule/",
-    "/admin/django_q/ormq/",
 ]
 
 
@@ -62,6 +61,15 @@ def test_staff_see_every_table(admin_client_: Client, logged: Study, url: str) -
 def test_non_staff_cannot_reach_the_console(alice_client: Client, logged: Study, url: str) -> None:
     response = alice_client.get(url.format(pk=logged.pk))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_database_queue_is_in_the_console_when_it_is_the_broker(
+    admin_client_: Client, alice_client: Client, settings: Any
+) -> None:
+    if "orm" not in settings.Q_CLUSTER:
+        pytest.skip("the Redis broker has no queue table to show")
+    assert admin_client_.get("/admin/django_q/ormq/").status_code == 200
+    assert alice_client.get("/admin/django_q/ormq/").status_code == 302
 
 
 def test_events_are_read_only_in_the_console(admin_client_: Client, logged: Study) -> None:
