@@ -105,6 +105,10 @@
     if (!button || !thumbGrid.contains(button)) return;
     const pressed = button.getAttribute("aria-pressed") === "true";
     button.setAttribute("aria-pressed", pressed ? "false" : "true");
+    // In a study, the interaction log (events.js) records every class picked or dropped.
+    if (window.shapeshopLog) {
+      window.shapeshopLog("classes_selected", { class: button.dataset.class, selected: !pressed });
+    }
     hideError("classes");
     updateRunState();
   });
@@ -452,7 +456,7 @@
     const url = editingId ? `${settings.api}classes/${editingId}/` : `${settings.api}classes/`;
     const response = await apiFetch(url, {
       method: editingId ? "PUT" : "POST",
-      body: JSON.stringify({ name, pixels: drawGrid.get("ink") }),
+      body: JSON.stringify({ name, pixels: drawGrid.get("ink"), strokes: drawGrid.strokes }),
     });
     if (!response.ok) {
       showDrawError(describeErrors(response.body, response.status));
@@ -485,6 +489,7 @@
       class: ref,
       relevant: maskGrid.get("relevant"),
       irrelevant: maskGrid.get("irrelevant"),
+      strokes: maskGrid.strokes,
     };
     const response = await apiFetch(
       existing ? `${settings.api}highlights/${existing.id}/` : `${settings.api}highlights/`,

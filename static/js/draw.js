@@ -55,6 +55,8 @@
       this.onChange = onChange;
       this.drawing = false;
       this.last = null;
+      // Pen and eraser strokes since the grid was last reset: a study logs them per save.
+      this.strokes = 0;
       this.bindPointer();
       this.render();
     }
@@ -106,6 +108,7 @@
       this.background = background ? fromRows(background) : null;
       this.undoStack = [];
       this.redoStack = [];
+      this.strokes = 0;
       this.changed();
     }
 
@@ -207,6 +210,7 @@
         if (canvas.setPointerCapture) canvas.setPointerCapture(event.pointerId);
         this.remember();
         this.drawing = true;
+        this.strokes += 1;
         this.last = this.cellAt(event);
         this.paintCell(...this.last);
         this.render();

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from studies import services
 from studies.models import Event
+from tests.browser.test_draw import stroke
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,19 @@ def test_a_participants_pages_log_their_events(
     task = page.locator(".study-tasks li").first
     task.get_by_role("button", name="Start").click()
     expect(task.locator(".study-task-status")).to_have_text("started")
-    page.evaluate("window.shapeshopLog('classes_selected', {classes: ['box', 'line']})")
+    # Picking shapes and saving a drawing are logged by the builder itself (once its script
+    # has run: the redirect after logging in can be seen before the page has loaded).
+    page.wait_for_load_state()
+    page.locator(".thumb[data-class=box]").click()
+    expect(page.locator(".thumb[data-class=box]")).to_have_attribute("aria-pressed", "true")
+    page.locator(".thumb[data-class=line]").click()
+    page.locator(".thumb[data-class=line]").click()
+    page.get_by_role("button", name="Draw a class").click()
+    page.get_by_label("Name", exact=True).fill("Bar")
+    stroke(page, "draw-canvas", (5, 5), (5, 20))
+    stroke(page, "draw-canvas", (9, 5), (9, 20))
+    page.get_by_role("button", name="Save class").click()
+    expect(page.locator("#draw-status")).to_contain_text("Saved “Bar”")
     status = page.evaluate(
         """async () => {
             const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
@@ -73,10 +86,18 @@ def test_a_participants_pages_log_their_events(
     page.goto(f"{base}/")
     page.locator(".study-tasks li").first.get_by_role("button", name="Done").click()
 
-    events = wait_for_events(8)
+    events = wait_for_events(12)
     kinds = [event.type for event in events]
     expected = {"page_view", "classes_selected", "run_started", "time_on_page", "task_finished"}
     assert expected <= set(kinds)
+    picks = [e.data for e in events if e.type == "classes_selected"]
+    assert picks == [
+        {"class": "box", "selected": True},
+        {"class": "line", "selected": True},
+        {"class": "line", "selected": False},
+    ]
+    drawing = next(e for e in events if e.type == "drawing_saved")
+    assert drawing.data == {"strokes": 2}
     builder_view = next(e for e in events if e.type == "page_view" and e.page == "/builder/")
     assert builder_view.participant.user == alice
     run = next(e for e in events if e.type == "run_started")
