@@ -113,7 +113,12 @@
     }
   }
 
+  // Leaving a page fires both pagehide and visibilitychange: count the time once.
+  var isHidden = false;
+
   function pageHidden() {
+    if (isHidden) return;
+    isHidden = true;
     visibleMs += Date.now() - shownAt;
     log("time_on_page", { ms: visibleMs });
     visibleMs = 0;
@@ -121,12 +126,14 @@
   }
 
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden") pageHidden();
-    else shownAt = Date.now();
+    if (document.visibilityState === "hidden") {
+      pageHidden();
+    } else {
+      isHidden = false;
+      shownAt = Date.now();
+    }
   });
-  window.addEventListener("pagehide", function () {
-    if (document.visibilityState !== "hidden") pageHidden();
-  });
+  window.addEventListener("pagehide", pageHidden);
 
   // The study's tasks panel: "Start" and "Done" record the time spent on each task, also
   // across pages (the start time is kept in the tab's session storage).

@@ -102,8 +102,9 @@ def test_a_participants_pages_log_their_events(
     assert builder_view.participant.user == alice
     run = next(e for e in events if e.type == "run_started")
     assert run.data["classes"] == ["box", "line"] and run.data["model"] == "mlp"
-    spent = next(e for e in events if e.type == "time_on_page")
-    assert spent.page == "/builder/" and spent.data["ms"] > 0
+    spent = [e for e in events if e.type == "time_on_page"]
+    assert len(spent) == 1  # leaving the builder fires two browser events; it counts once
+    assert spent[0].page == "/builder/" and spent[0].data["ms"] > 0
     assert all(abs((e.server_time - e.client_time).total_seconds()) < 60 for e in events)
     started = next(e for e in events if e.type == "task_started")
     finished = next(e for e in events if e.type == "task_finished")
