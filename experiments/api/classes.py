@@ -20,6 +20,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from experiments import drawing, selectors, services
+from experiments.api.errors import bad_request
 from experiments.api.serializers import ExperimentSerializer
 from experiments.models import Highlight, ShapeClass
 
@@ -74,16 +75,6 @@ class HighlightSerializer(serializers.Serializer):
         }
 
 
-def _messages(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return error.message_dict
-    return {"non_field_errors": error.messages}
-
-
-def _bad(error: ValidationError) -> Response:
-    return Response(_messages(error), status=status.HTTP_400_BAD_REQUEST)
-
-
 def _body(request: Request) -> Any:
     """The request's fields as a plain mapping; a JSON body that is not an object is refused."""
     data = request.data
@@ -128,7 +119,7 @@ class DrawnClassListView(APIView):
             name, pixels = _class_fields(request)
             shape_class = drawing.drawn_class_save(user=request.user, name=name, pixels=pixels)
         except ValidationError as error:
-            return _bad(error)
+            return bad_request(error)
         return Response(DrawnClassSerializer(shape_class).data, status=status.HTTP_201_CREATED)
 
 
@@ -155,7 +146,7 @@ class DrawnClassDetailView(APIView):
                 user=request.user, name=name, pixels=pixels, shape_class=shape_class
             )
         except ValidationError as error:
-            return _bad(error)
+            return bad_request(error)
         return Response(DrawnClassSerializer(shape_class).data)
 
     @extend_schema(responses={204: None})
@@ -182,7 +173,7 @@ class ImageConvertView(APIView):
                 raise ValidationError({"image": ["choose a PNG or JPEG file"]})
             pixels = drawing.image_to_pixels(upload)
         except ValidationError as error:
-            return _bad(error)
+            return bad_request(error)
         return Response({"pixels": pixels})
 
 
@@ -210,7 +201,7 @@ class HighlightListView(APIView):
                 irrelevant=data.get("irrelevant"),
             )
         except ValidationError as error:
-            return _bad(error)
+            return bad_request(error)
         return Response(HighlightSerializer(highlight).data, status=status.HTTP_201_CREATED)
 
 
@@ -244,7 +235,7 @@ class HighlightDetailView(APIView):
                 highlight=highlight,
             )
         except ValidationError as error:
-            return _bad(error)
+            return bad_request(error)
         return Response(HighlightSerializer(highlight).data)
 
     @extend_schema(responses={204: None})
@@ -267,7 +258,7 @@ class HighlightBaselineView(APIView):
         try:
             baseline = drawing.highlight_baseline_create(user=request.user, experiment=experiment)
         except ValidationError as error:
-            return _bad(error)
+            return bad_request(error)
         except services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         code = status.HTTP_200_OK if baseline.pk == before else status.HTTP_201_CREATED

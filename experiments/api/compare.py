@@ -21,6 +21,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from experiments import comparison, selectors, services
+from experiments.api.errors import bad_request
 from experiments.api.pagination import ExperimentPagination
 from experiments.api.serializers import ExperimentSerializer
 from experiments.models import SavedComparison
@@ -35,16 +36,6 @@ BASE_PARAMETER = OpenApiParameter(
 ALL_PARAMETER = OpenApiParameter(
     "all", str, description="1: list every setting; 0 (default): only those that differ."
 )
-
-
-def _messages(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return error.message_dict
-    return {"non_field_errors": error.messages}
-
-
-def _bad_request(error: ValidationError) -> Response:
-    return Response(_messages(error), status=status.HTTP_400_BAD_REQUEST)
 
 
 def _comparison(request: Request, *, show_all: bool | None = None) -> dict[str, Any]:
@@ -78,7 +69,7 @@ class CompareView(APIView):
         try:
             data = _comparison(request)
         except ValidationError as error:
-            return _bad_request(error)
+            return bad_request(error)
         return Response(data)
 
 
@@ -93,7 +84,7 @@ class CompareCsvView(APIView):
         try:
             data = _comparison(request, show_all=True)
         except ValidationError as error:
-            return _bad_request(error)
+            return bad_request(error)
         ids = "-".join(str(experiment["id"]) for experiment in data["experiments"])
         response = HttpResponse(comparison.comparison_csv(data), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="comparison-{ids}.csv"'
@@ -155,7 +146,7 @@ class ExperimentAnnotationsView(APIView):
                 note=request.data.get("note"),
             )
         except ValidationError as error:
-            return _bad_request(error)
+            return bad_request(error)
         return Response({"id": experiment.pk, "tags": experiment.tags, "note": experiment.note})
 
 
@@ -208,7 +199,7 @@ class SavedComparisonListView(APIView):
                 options=data.get("options"),
             )
         except ValidationError as error:
-            return _bad_request(error)
+            return bad_request(error)
         return Response(SavedComparisonSerializer(saved).data, status=status.HTTP_201_CREATED)
 
 
@@ -276,7 +267,7 @@ class ScenarioRunView(APIView):
                 user=request.user, configs=scenario.configs(seed), tags=[f"paper-{key}"]
             )
         except ValidationError as error:
-            return _bad_request(error)
+            return bad_request(error)
         except services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         ids = [experiment.pk for experiment in experiments]

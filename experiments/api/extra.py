@@ -27,6 +27,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from experiments import revisualize, selectors, services
+from experiments.api.errors import validation_messages
 from experiments.api.serializers import ExperimentSerializer
 from experiments.models import ClassResult, Experiment
 
@@ -92,12 +93,6 @@ def filtered_experiments(request: Request) -> QuerySet[Experiment]:
     return queryset
 
 
-def _errors(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return error.message_dict
-    return {"non_field_errors": error.messages}
-
-
 def _created(request: Request, experiment: Experiment) -> Response:
     experiment = selectors.experiment_get(user=request.user, pk=experiment.pk)
     return Response(ExperimentSerializer(experiment).data, status=status.HTTP_201_CREATED)
@@ -132,7 +127,7 @@ class ExperimentRerunView(APIView):
                 user=request.user, source=source, seed=body.validated_data.get("seed")
             )
         except ValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
         except services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return _created(request, experiment)
@@ -196,7 +191,7 @@ class ExperimentRevisualizeView(APIView):
                 user=request.user, source=source, changes=body.validated_data
             )
         except ValidationError as error:
-            return Response(_errors(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
         except revisualize.NotRevisualizable as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         except services.TooManyActive as error:

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from experiments import revisualize, selectors, services
 from experiments.api import extra
+from experiments.api.errors import validation_messages
 from experiments.api.pagination import ExperimentPagination
 from experiments.api.serializers import (
     ArchitectureSerializer,
@@ -54,12 +55,6 @@ def _config_from_form(data: Any) -> Any:
     if "classes" in data:
         config["classes"] = data.getlist("classes")
     return config
-
-
-def _validation_messages(error: ValidationError) -> dict[str, list[str]]:
-    if hasattr(error, "error_dict"):
-        return error.message_dict
-    return {"non_field_errors": error.messages}
 
 
 class CatalogueView(APIView):
@@ -134,7 +129,7 @@ class ExperimentListView(APIView):
                 user=request.user, config=_config_from_form(request.data)
             )
         except ValidationError as error:
-            return Response(_validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
+            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
         except services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         experiment = selectors.experiment_get(user=request.user, pk=experiment.pk)
