@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,27 +27,11 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from local_site import PYTHON, ROOT, free_port, manage, stop, wait_until_up
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 SETUP = ["box", "line", "circle", "tri", "noise", "noise_blur"]
 TARGET_MEDIAN_S = 1.5
 TARGET_OVERHEAD_S = 0.3
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-    return result.stdout
 
 
 def create_token(env: dict[str, str]) -> str:
@@ -60,19 +42,6 @@ def create_token(env: dict[str, str]) -> str:
         "print(Token.objects.create(user=user).key)"
     )
     return manage(env, "shell", "-c", code).strip().splitlines()[-1]
-
-
-def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            raise SystemExit("the web server or the worker stopped during start-up")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise SystemExit("the web server did not start")
 
 
 def one_run(
@@ -103,18 +72,6 @@ def one_run(
         ).total_seconds(),
         "accuracy": body["accuracy"],
     }
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def main() -> int:

@@ -33,8 +33,6 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,9 +44,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from local_site import PYTHON, ROOT, free_port, manage, stop, wait_until_up
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 PASSWORD = "load-test-password-4821"
 CONFIG = {"classes": ["box", "line", "circle"], "model": "mlp", "epochs": 20}
 POLL_S = 0.5
@@ -64,21 +61,6 @@ class UserResult:
     done_at: float = 0.0
     experiment: int | None = None
     statuses: list[int] = field(default_factory=list)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-    return result.stdout
 
 
 def descendants(pid: int) -> list[int]:
@@ -122,19 +104,6 @@ class MemoryWatch(threading.Thread):
             sizes = [rss_bytes(p) for p in [self.pid, *descendants(self.pid)]]
             self.peak_one = max(self.peak_one, max(sizes, default=0))
             self.peak_total = max(self.peak_total, sum(sizes))
-
-
-def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            raise SystemExit("the web server or the worker stopped during start-up")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    raise SystemExit("the web server did not start")
 
 
 def check(response: requests.Response, expected: int, result: UserResult, what: str) -> None:
@@ -249,19 +218,6 @@ def warm_up(env: dict[str, str], base: str, workers: int, deadline_s: float = 12
         time.sleep(0.2)
     if pending:
         raise SystemExit(f"warm-up runs {sorted(pending)} did not finish")
-
-
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def run_once(workers: int, users: int, database: str, ramp_s: float, timeout_s: float) -> dict:
