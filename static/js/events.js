@@ -156,6 +156,11 @@
     flush(false);
   });
 
+  // The buttons arrive disabled: a click before this script listened would be lost.
+  Array.prototype.forEach.call(document.querySelectorAll("[data-study-task]"), function (button) {
+    button.disabled = false;
+  });
+
   window.shapeshopLog = log;
   log("page_view", { title: document.title, referrer: document.referrer ? "yes" : "no" });
 })();

@@ -28,6 +28,7 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{base}/builder/")
+    page.wait_for_load_state()  # the new URL shows before the page's scripts have run
 
 
 def trained(user: Any, classes: list[str], model: str = "mlp") -> Experiment:

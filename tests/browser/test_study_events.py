@@ -54,7 +54,10 @@ def test_a_participants_pages_log_their_events(
     expect(page.get_by_text("Train a model on box and line.")).to_be_visible()
 
     task = page.locator(".study-tasks li").first
-    task.get_by_role("button", name="Start").click()
+    # The task buttons stay disabled until the log's script listens, so no click is lost.
+    start = task.get_by_role("button", name="Start")
+    expect(start).to_be_enabled()
+    start.click()
     expect(task.locator(".study-task-status")).to_have_text("started")
     # Picking shapes and saving a drawing are logged by the builder itself (once its script
     # has run: the redirect after logging in can be seen before the page has loaded).
@@ -110,3 +113,34 @@ def test_a_participants_pages_log_their_events(
     finished = next(e for e in events if e.type == "task_finished")
     assert started.data == {"task": 1} and finished.data["task"] == 1
     assert finished.data["ms"] > 0 and finished.page == "/"
+
+
+def test_task_buttons_wait_for_the_log_to_listen(
+    live_server: Any, page: Page, alice: Any, django_user_model: Any
+) -> None:
+    staff = django_user_model.objects.create_user("rita", is_staff=True)
+    study = services.study_create(
+        created_by=staff, title="Slow script", tasks=["Look around."], conditions=[{"name": "only"}]
+    )
+    services.participant_join(user=alice, invite_code=study.invite_code)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    # The log's script never arrives on this page: its buttons must not take clicks.
+    page.route("**/js/events.js", lambda route: route.abort())
+    page.goto(f"{live_server.url}/history/")
+    start = page.locator(".study-tasks li").first.get_by_role("button", name="Start")
+    expect(start).to_be_visible()
+    expect(start).to_be_disabled()
+    page.unroute("**/js/events.js")
+    page.reload()
+    expect(start).to_be_enabled()
+    start.click()
+    expect(page.locator(".study-task-status").first).to_have_text("started")
+    deadline = time.monotonic() + 15
+    while not Event.objects.filter(type="task_started").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    started = Event.objects.get(type="task_started")
+    assert started.page == "/history/" and started.data == {"task": 1}
