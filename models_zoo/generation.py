@@ -19,6 +19,7 @@ from scipy.ndimage import gaussian_filter
 
 from models_zoo.config import RunConfig
 from models_zoo.tf_env import tf
+from models_zoo.training import split_forward, trunk_and_head
 
 CHUNK = 250
 RMS_EPSILON = 1e-5
@@ -80,9 +81,11 @@ def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..
     jitter = int(config.jitter)
     clip = bool(config.clip)
     blur_kernel = _blur_kernel() if blur_every else None
+    trunk, head = trunk_and_head(model)
 
     def target_scores(x: Any, onehot: Any) -> tuple[Any, Any]:
-        logits = model(x, training=False)
+        # The batch size is static here: the function is traced for each number of images.
+        logits = split_forward(model, trunk, head, x, False, x.shape[0] or 0)
         probability = tf.reduce_sum(tf.nn.softmax(logits) * onehot, axis=1)
         objective = tf.reduce_sum(logits * onehot, axis=1) if use_logit else probability
         return objective, probability

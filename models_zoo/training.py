@@ -139,6 +139,46 @@ def rrr_penalty(irrelevant: Any, input_grads: Any) -> Any:
     return tf.reduce_mean(per_sample)
 
 
+def split_layers(model: Any) -> tuple[list[Any], list[Any]]:
+    """A sequential model's layers before its first dense layer (the trunk, which may run
+    on parts of a batch) and from there on (the head). No trunk for other models."""
+    from keras import layers
+
+    if not hasattr(model, "layers") or type(model).__name__ != "Sequential":
+        return [], []
+    found = [i for i, layer in enumerate(model.layers) if isinstance(layer, layers.Dense)]
+    if not found or found[0] == 0:
+        return [], []
+    return list(model.layers[: found[0]]), list(model.layers[found[0] :])
+
+
+def trunk_and_head(model: Any) -> tuple[list[Any], list[Any]]:
+    """``split_layers`` where the model's architecture asks for split batches, else none."""
+    from models_zoo import architectures
+
+    info = architectures.ARCHITECTURES.get(model.name)
+    return split_layers(model) if info is not None and info.split_batches else ([], [])
+
+
+def split_forward(
+    model: Any, trunk: list[Any], head: list[Any], x: Any, training: bool, size: int
+) -> Any:
+    """The model's logits for a batch of ``size`` samples. With a trunk, its layers run on
+    the two halves of the batch as independent ops, which the executor puts on two cores;
+    the head then sees the whole batch again. Each sample's numbers are those of the whole
+    batch at once; summed weight gradients differ only by float rounding."""
+    if not trunk or size < 2:
+        return model(x, training=training)
+    half = (size + 1) // 2
+    parts = [x[:half], x[half:]]
+    for layer in trunk:
+        parts = [layer(part, training=training) for part in parts]
+    h = tf.concat(parts, axis=0)
+    for layer in head:
+        h = layer(h, training=training)
+    return h
+
+
 class _TrainGraph:
     """A model of one architecture and the compiled training function for one data shape.
 
@@ -149,7 +189,12 @@ class _TrainGraph:
     """
 
     def __init__(
-        self, architecture: str, shape: tuple[int, int, int, int], optimizer: str, rrr: bool
+        self,
+        architecture: str,
+        shape: tuple[int, int, int, int],
+        optimizer: str,
+        rrr: bool,
+        split: bool | None = None,
     ) -> None:
         from models_zoo import architectures
 
@@ -165,22 +210,29 @@ class _TrainGraph:
         self.y_val = tf.Variable(tf.zeros([max(n_val, 1), n_classes]), trainable=False)
         self.has_val = n_val > 0
         self.rrr = rrr
+        if split is None:
+            self.trunk, self.head = trunk_and_head(self.model)
+        else:
+            self.trunk, self.head = split_layers(self.model) if split else ([], [])
         self.n = n_train
         self.batch = batch
         self.run_epochs = tf.function(
             self._run_epochs, input_signature=[tf.TensorSpec([None, n_train], tf.int32)]
         )
 
-    def _step(self, xb: Any, yb: Any, mb: Any) -> tuple[Any, Any]:
+    def _forward(self, xb: Any, training: bool, size: int) -> Any:
+        return split_forward(self.model, self.trunk, self.head, xb, training, size)
+
+    def _step(self, xb: Any, yb: Any, mb: Any, size: int) -> tuple[Any, Any]:
         model = self.model
         with tf.GradientTape() as tape:
             if not self.rrr:
-                logits = model(xb, training=True)
+                logits = self._forward(xb, True, size)
                 loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(yb, logits))
             else:
                 with tf.GradientTape() as input_tape:
                     input_tape.watch(xb)
-                    logits = model(xb, training=True)
+                    logits = self._forward(xb, True, size)
                     log_probs = tf.reduce_sum(tf.nn.log_softmax(logits))
                 input_grads = input_tape.gradient(log_probs, xb)
                 cross_entropy = tf.nn.softmax_cross_entropy_with_logits(yb, logits)
@@ -201,17 +253,19 @@ class _TrainGraph:
         total_correct = tf.constant(0.0)
         for i in tf.range(full_batches):
             part = slice(i * batch, (i + 1) * batch)
-            loss, correct = self._step(x[part], y[part], m[part])
+            # A slice at a loop index has no static batch size: give it one.
+            xb, yb, mb = (tf.ensure_shape(t[part], [batch, *t.shape[1:]]) for t in (x, y, m))
+            loss, correct = self._step(xb, yb, mb, batch)
             total_loss += loss * batch
             total_correct += correct
         if remainder:
             part = slice(full_batches * batch, None)
-            loss, correct = self._step(x[part], y[part], m[part])
+            loss, correct = self._step(x[part], y[part], m[part], remainder)
             total_loss += loss * remainder
             total_correct += correct
         val_loss = val_accuracy = tf.constant(0.0)
         if self.has_val:
-            logits = self.model(self.x_val, training=False)
+            logits = self._forward(self.x_val, False, int(self.x_val.shape[0]))
             val_loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(self.y_val, logits))
             hits = tf.equal(tf.argmax(logits, 1), tf.argmax(self.y_val, 1))
             val_accuracy = tf.reduce_mean(tf.cast(hits, tf.float32))

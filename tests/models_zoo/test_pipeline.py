@@ -118,6 +118,40 @@ def test_batched_generation_matches_one_class_at_a_time(mlp_result):
         np.testing.assert_allclose(alone.images[0], batched.images[k], atol=1e-4)
 
 
+def test_generation_with_split_batches_matches_whole_batches(monkeypatch):
+    """The CNN's generator runs its convolutions on two halves of the images (3 and 2 here):
+    the same images as running all five at once."""
+    from models_zoo import generation
+
+    config = RunConfig(classes=("box", "line", "circle", "tri", "noise"), model="cnn", epochs=3)
+    result = run(config.replace(seed=4, max_steps=60, copies=4))
+    generation.clear_cache()
+    split = generate(result.model, 5, result.config)
+    monkeypatch.setattr(generation, "trunk_and_head", lambda model: ([], []))
+    generation.clear_cache()
+    whole = generate(result.model, 5, result.config)
+    generation.clear_cache()
+    np.testing.assert_array_equal(split.steps, whole.steps)
+    np.testing.assert_allclose(split.images, whole.images, atol=1e-4)
+    assert np.abs(split.images).max() > 0.01  # the images did move away from black
+
+
+def test_split_forward_gives_the_models_own_logits():
+    from models_zoo.tf_env import tf
+    from models_zoo.training import split_forward, trunk_and_head
+
+    model = architectures.build("cnn", 4)
+    trunk, head = trunk_and_head(model)
+    assert trunk and head
+    x = tf.constant(np.random.default_rng(0).random((5, 28, 28, 1)), tf.float32)
+    np.testing.assert_allclose(
+        split_forward(model, trunk, head, x, False, 5).numpy(),
+        model(x, training=False).numpy(),
+        rtol=1e-5,
+        atol=1e-6,
+    )
+
+
 @pytest.mark.parametrize(
     "changes",
     [
@@ -212,3 +246,102 @@ def test_kept_graphs_give_the_same_result_as_new_ones():
     for a, b in zip(fresh.classes, kept.classes, strict=True):
         assert np.array_equal(a.image, b.image)
     assert fresh.training.history == kept.training.history
+
+
+BATCH_SIZES_SEEN: list[int | None] = []
+
+
+def small_convnet(n_classes):
+    """A convolutional model without dropout, so split and whole batches draw nothing. Its
+    identity layer notes the batch sizes the trunk is traced with."""
+    import keras
+    from keras import layers
+
+    def probe(tensor):
+        BATCH_SIZES_SEEN.append(tensor.shape[0])
+        return tensor
+
+    return keras.Sequential(
+        [
+            keras.Input((28, 28, 1)),
+            layers.Lambda(probe),
+            layers.Conv2D(4, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(16, activation="tanh"),
+            layers.Dense(n_classes, name="logits"),
+        ],
+        name="small_convnet",
+    )
+
+
+@pytest.mark.parametrize("highlight", ["none", "rrr"])
+def test_split_batches_train_as_whole_batches_do(highlight, monkeypatch):
+    """The convolutions run on two halves of each batch and the dense layers on the whole:
+    the same training as whole batches, up to float rounding, also with the penalty."""
+    from models_zoo import training
+    from models_zoo.classes import ClassSpec
+
+    monkeypatch.setitem(
+        architectures.ARCHITECTURES,
+        "small_convnet",
+        architectures.ArchitectureInfo("small_convnet", "Small", "test", small_convnet, True),
+    )
+    red = np.zeros((28, 28), np.float32)
+    red[:6, :6] = 1.0
+    specs = resolve(["box", "line", "circle"])
+    specs[0] = ClassSpec(key="box", name="Box", image=specs[0].image, irrelevant=red)
+    config = RunConfig(classes=("box", "line", "circle"), copies=5, seed=3, highlight=highlight)
+    # 12 training samples in batches of 4, or of 5 with a remainder batch of 2 (split too).
+    train_set, val_set = build_dataset(specs, copies=5, seed=3, masks=True).split(0.2)
+    orders = np.stack([np.random.default_rng(e).permutation(12) for e in range(4)])
+    start = architectures.build("small_convnet", 3)
+    results = {}
+    for batch, split in [(4, False), (4, True), (5, False), (5, True)]:
+        graph = training._TrainGraph(
+            "small_convnet",
+            (3, len(train_set), len(val_set), batch),
+            "adadelta",
+            highlight == "rrr",
+            split,
+        )
+        assert bool(graph.trunk) == split
+        graph.load(start, train_set, val_set, config)
+        BATCH_SIZES_SEEN.clear()
+        rows = graph.run_epochs(training.tf.constant(orders, training.tf.int32)).numpy()
+        # Split: halves of the batches (5 makes 3 and 2, the remainder of 2 makes 1 and 1)
+        # and of the 3 validation samples. Whole: the batch, the remainder of 2 and the 3
+        # validation samples. (Keras may also infer the layer's output shape with no batch
+        # size: that None says nothing of the split.)
+        expected = {
+            (4, False): {4, 3},
+            (4, True): {2, 1},
+            (5, False): {5, 2, 3},
+            (5, True): {3, 2, 1},
+        }[batch, split]
+        assert set(BATCH_SIZES_SEEN) - {None} == expected
+        results[batch, split] = (rows, [v.numpy() for v in graph.model.trainable_variables])
+    for batch in (4, 5):
+        (whole_rows, whole), (split_rows, halves) = results[batch, False], results[batch, True]
+        np.testing.assert_allclose(split_rows, whole_rows, rtol=1e-4, atol=1e-6)
+        for a, b in zip(whole, halves, strict=True):
+            np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5)
+    # The weights moved: the comparison above is between trained models, not copies.
+    assert not np.allclose(results[4, False][1][0], start.trainable_variables[0].numpy())
+
+
+def test_the_trunk_is_what_comes_before_the_first_dense_layer():
+    from models_zoo.training import split_layers
+
+    trunk, head = split_layers(architectures.build("cnn", 3))
+    assert [type(layer).__name__ for layer in trunk] == [
+        "Conv2D",
+        "Conv2D",
+        "MaxPooling2D",
+        "Dropout",
+        "Flatten",
+    ]
+    assert [type(layer).__name__ for layer in head] == ["Dense", "Dropout", "Dense"]
+    assert architectures.ARCHITECTURES["cnn"].split_batches
+    assert architectures.ARCHITECTURES["cnn_deep"].split_batches
+    assert not architectures.ARCHITECTURES["mlp"].split_batches
