@@ -52,6 +52,8 @@ def build(name: str, n_classes: int) -> Any:
         info = ARCHITECTURES[name]
     except KeyError:
         raise KeyError(f"unknown model {name!r}; known: {', '.join(ARCHITECTURES)}") from None
+    import models_zoo.tf_env  # noqa: F401  (TensorFlow starts with this package's settings)
+
     return info.build(n_classes)
 
 

@@ -227,3 +227,59 @@ def test_upload_edit_and_delete_an_own_class(
     expect(page.locator(f'.thumb[data-class="drawn:{ring.pk}"]')).to_have_count(0)
     expect(page.locator("#own-classes-status")).to_have_text("Deleted “Ring”.")
     assert not ShapeClass.objects.exists()
+
+
+def test_highlight_a_catalogue_class_train_with_augmentation_and_delete_it(
+    page: Page, live_server: Any, qcluster: Any, alice: Any
+) -> None:
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    log_in(page, live_server.url, alice.username, PASSWORD)
+
+    # Mark the box's bottom-right corner, where the box never is, as not part of the class.
+    page.get_by_role("button", name="Highlight a class").click()
+    panel = page.locator("#draw-panel")
+    expect(panel).to_be_visible()
+    page.get_by_label("Class", exact=True).select_option("box")
+    expect(page.get_by_label("Red: not part of the class")).to_be_checked()
+    panel.get_by_label("2 px").check()
+    stroke(page, "highlight-canvas", (25, 24), (25, 26))
+    page.get_by_role("button", name="Save highlight").click()
+    expect(page.locator("#draw-status")).to_have_text("Saved the highlight of Box.")
+    highlight = Highlight.objects.get(owner=alice, class_ref="box")
+    red = np.asarray(highlight.irrelevant)
+    assert red[24:28, 23:28].sum() == red.sum() > 0
+    box_thumb = page.locator(".thumb[data-class=box]")
+    expect(box_thumb).to_have_attribute("data-highlighted", "true")
+    page.get_by_role("button", name="Close").click()
+
+    # Train with counterfactual augmentation: the row says which method was applied.
+    box_thumb.click()
+    page.locator(".thumb[data-class=line]").click()
+    choose_epochs(page, 5)
+    page.get_by_text("Advanced").click()
+    page.get_by_label("Copies per class").fill("5")
+    page.get_by_label("Iteration cap").fill("20")
+    page.locator("input[name=highlight][value=augment]").check()
+    expect(page.get_by_label("Penalty weight λ")).to_be_disabled()
+    row = train(page)
+    experiment = Experiment.objects.get(owner=alice, number=1)
+    assert experiment.config["highlight"] == "augment"
+    expect(row.locator(".result-meta")).to_contain_text("highlighting: augment")
+    expect(row.locator('.effects-table tr[data-class="box"] th')).to_have_text("Box")
+
+    # Delete the highlight: the overlay goes, and the run keeps the masks it trained with.
+    page.get_by_role("button", name="Highlight a class").click()
+    page.get_by_label("Class", exact=True).select_option("box")
+    page.get_by_role("button", name="Delete highlight").click()
+    expect(page.locator("#draw-status")).to_have_text("Deleted the highlight of Box.")
+    expect(page.get_by_role("button", name="Delete highlight")).to_be_hidden()
+    expect(box_thumb).not_to_have_attribute("data-highlighted", "true")
+    assert not Highlight.objects.filter(owner=alice).exists()
+    experiment.refresh_from_db()
+    [kept] = [item for item in experiment.trained_on if item["key"] == "box"]
+    assert np.array_equal(np.asarray(kept["irrelevant"]), red)
+    page.reload()
+    expect(page.locator(".thumb[data-class=box]")).not_to_have_attribute("data-highlighted", "true")
+    assert problems == []
