@@ -102,6 +102,7 @@ def test_filter_select_compare_reload_and_export(
     # The header leads to the history; every own run is a row, bob's are not.
     page.get_by_role("navigation").get_by_role("link", name="History").click()
     expect(page).to_have_url(f"{base}/history/")
+    page.wait_for_load_state()  # its buttons work once history.js has run
     rows = page.locator(".history-row")
     expect(rows).to_have_count(4)
     expect(page.get_by_text("bobs")).to_have_count(0)
@@ -111,6 +112,7 @@ def test_filter_select_compare_reload_and_export(
     page.get_by_label("Class", exact=True).select_option("line")
     page.get_by_role("button", name="Apply filters").click()
     expect(page).to_have_url(re.compile(r"class=line"))
+    page.wait_for_load_state()
     expect(rows).to_have_count(3)
     expect(page.locator(f"#experiment-{lines.pk} .card")).to_have_count(2)
 
@@ -141,6 +143,7 @@ def test_filter_select_compare_reload_and_export(
     compare_button.click()
     ids = f"{lines.pk},{circles.pk},{cnn.pk}"
     expect(page).to_have_url(f"{base}/compare/?ids={ids}&all=0&base={lines.pk}")
+    page.wait_for_load_state()
     experiments = [Experiment.objects.get(pk=e.pk) for e in (lines, circles, cnn)]
     check_comparison(page, experiments)
 
