@@ -123,6 +123,7 @@ class ExperimentAdmin(admin.ModelAdmin):
         "started_at",
         "finished_at",
         "heartbeat_at",
+        "sent_at",
         "attempts",
         "weights_sha256",
     ]

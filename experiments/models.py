@@ -111,6 +111,9 @@ class Experiment(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its task was last handed to the queue broker."
+    )
     attempts = models.PositiveIntegerField(default=0)
     progress = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")

@@ -221,7 +221,49 @@ def enqueue(*, experiment_id: int) -> None:
     """Hands the experiment to the workers (also used to re-run a stuck queued experiment)."""
     kind = Experiment.objects.filter(pk=experiment_id).values_list("kind", flat=True).first()
     task = REVISUALIZE_TASK_PATH if kind == Experiment.Kind.REVISUALIZE else TASK_PATH
+    Experiment.objects.filter(pk=experiment_id).update(sent_at=timezone.now())
     async_task(task, experiment_id, task_name=f"experiment-{experiment_id}")
+
+
+def broker_queue_size() -> int | None:
+    """Tasks waiting in the broker's queue, or None when the broker cannot be asked."""
+    from django_q.brokers import get_broker
+
+    try:
+        size = get_broker().queue_size()
+    except Exception:
+        logger.warning("Could not ask the queue broker for its size", exc_info=True)
+        return None
+    return None if size is None else int(size)
+
+
+def experiment_resend_lost(*, now: datetime | None = None) -> list[int]:
+    """Sends the task again for queued experiments whose task the broker lost.
+
+    An experiment still queued RESEND_AFTER seconds after its task was sent, while the
+    broker's queue is empty, has no task waiting for it (Redis keeps its queue in memory, so
+    a restart loses it). Sending it again is safe: a task for an experiment that another task
+    already started does nothing. Each experiment is claimed by a conditional update, so of
+    several watchdogs only one sends it. Returns the ids sent again.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.RESEND_AFTER)
+    waiting = Experiment.objects.filter(status=Status.QUEUED).filter(
+        Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=cutoff)
+    )
+    candidates = list(waiting.values_list("pk", "sent_at"))
+    if not candidates or broker_queue_size() != 0:
+        return []
+    resent = []
+    for experiment_id, sent_at in candidates:
+        claim = Experiment.objects.filter(pk=experiment_id, status=Status.QUEUED)
+        claim = claim.filter(sent_at=sent_at) if sent_at else claim.filter(sent_at__isnull=True)
+        if claim.update(sent_at=now):
+            enqueue(experiment_id=experiment_id)
+            resent.append(experiment_id)
+    if resent:
+        logger.warning("Sent the task again (the broker had lost it): %s", resent)
+    return resent
 
 
 @transaction.atomic

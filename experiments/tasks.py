@@ -99,9 +99,11 @@ def _train_started(experiment_id: int) -> str:
 
 
 def reap_stale_experiments() -> int:
-    """Fails experiments whose worker died; run every minute by the cluster's scheduler, as a
-    fallback for each worker's own watchdog thread (experiments.watchdog)."""
-    return services.experiment_reap_stale()
+    """Fails experiments whose worker died and sends again the tasks the broker lost; run
+    every minute by the cluster's scheduler, as a fallback for each worker's own watchdog
+    thread (experiments.watchdog). Returns how many experiments it acted on."""
+    reaped = services.experiment_reap_stale()
+    return reaped + len(services.experiment_resend_lost())
 
 
 def readable_error(error: BaseException) -> str:

@@ -8,7 +8,8 @@ Every ``WATCHDOG_INTERVAL`` seconds it
 * fails (or queues again, see ``MAX_ATTEMPTS``) every experiment whose heartbeat is older
   than ``HEARTBEAT_TIMEOUT``: the process that trained it is gone (SIGKILL, out of memory,
   a machine that died). django-q records nothing for such a worker, and with the database
-  broker hands its task out again after ``retry``; the experiment row guards itself.
+  broker hands its task out again after ``retry``; the experiment row guards itself;
+* sends the task again for queued experiments whose task the broker lost (``RESEND_AFTER``).
 
 The thread starts when django-q spawns a worker process (its ``post_spawn`` signal, sent in
 the new process), so every worker of every machine watches every other one. The thread only
@@ -59,7 +60,8 @@ def check_once() -> int:
         experiment_id = current_experiment()
         if experiment_id is not None:
             services.experiment_beat(experiment_id=experiment_id)
-        return services.experiment_reap_stale()
+        reaped = services.experiment_reap_stale()
+        return reaped + len(services.experiment_resend_lost())
     finally:
         # A thread's connection is its own: close it rather than hold it between rounds.
         connection.close()

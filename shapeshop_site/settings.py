@@ -232,6 +232,9 @@ MAX_ATTEMPTS = env_int("MAX_ATTEMPTS", 1, minimum=1)
 MAX_TRAINING_IMAGES = env_int("MAX_TRAINING_IMAGES", 600, minimum=2)
 # A queued experiment that no worker has taken for this long is failed (lost by the broker).
 QUEUE_TIMEOUT = env_int("QUEUE_TIMEOUT", 3600, minimum=60)
+# A queued experiment whose task was sent this long ago while the broker's queue is empty was
+# lost by the broker (Redis restarted without saving, say): its task is sent again.
+RESEND_AFTER = env_int("RESEND_AFTER", 120, minimum=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -204,3 +204,68 @@ def test_reaper_fails_silent_running_and_forgotten_queued_experiments(
     assert services.experiment_reap_stale(now=now + timedelta(seconds=601)) == 2
     waiting.refresh_from_db()
     assert waiting.status == "failed" and "No worker" in waiting.error
+
+
+def test_a_task_the_broker_lost_is_sent_again_once(
+    alice: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.MAX_ACTIVE_EXPERIMENTS = 10
+    settings.RESEND_AFTER = 120
+    sent: list[int] = []
+    monkeypatch.setattr(services, "enqueue", lambda *, experiment_id: sent.append(experiment_id))
+    queue_size: list[int | None] = [0]
+    monkeypatch.setattr(services, "broker_queue_size", lambda: queue_size[0])
+    waiting, started = create(alice), create(alice)
+    services.experiment_start(experiment_id=started.pk)
+    then = timezone.now()
+    Experiment.objects.filter(pk__in=[waiting.pk, started.pk]).update(sent_at=then)
+
+    assert services.experiment_resend_lost(now=then + timedelta(seconds=60)) == []
+    later = then + timedelta(seconds=121)
+    queue_size[0] = 3  # tasks are waiting: this one may be among them
+    assert services.experiment_resend_lost(now=later) == []
+    queue_size[0] = None  # the broker cannot be asked
+    assert services.experiment_resend_lost(now=later) == []
+    queue_size[0] = 0
+    assert services.experiment_resend_lost(now=later) == [waiting.pk]
+    assert sent == [waiting.pk]  # the running one is left alone
+    waiting.refresh_from_db()
+    assert waiting.sent_at == later and waiting.status == "queued"
+    # Sent once per RESEND_AFTER, not at every round.
+    assert services.experiment_resend_lost(now=later + timedelta(seconds=30)) == []
+    assert services.experiment_resend_lost(now=later + timedelta(seconds=121)) == [waiting.pk]
+
+
+def test_the_real_broker_gets_a_lost_task_back(
+    alice: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the broker of this test run (database, or Redis), a task purged from the queue
+    as a Redis restart would lose it is put back by the next round."""
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued in the broker, not run here
+    settings.MAX_ACTIVE_EXPERIMENTS = 10
+    settings.RESEND_AFTER = 120
+    broker = get_broker()
+    broker.purge_queue()
+    try:
+        experiment = create(alice)
+        services.enqueue(experiment_id=experiment.pk)
+        assert services.broker_queue_size() == 1
+        broker.purge_queue()
+        assert services.broker_queue_size() == 0
+        sent_at = Experiment.objects.get(pk=experiment.pk).sent_at
+        assert sent_at is not None
+        assert services.experiment_resend_lost(now=sent_at + timedelta(seconds=121)) == [
+            experiment.pk
+        ]
+        assert services.broker_queue_size() == 1
+        from django_q.signing import SignedPackage
+
+        [(task_id, payload)] = broker.dequeue()
+        task = SignedPackage.loads(payload)
+        assert tuple(task["args"]) == (experiment.pk,)
+        broker.acknowledge(task_id)
+    finally:
+        broker.purge_queue()
