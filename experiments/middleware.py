@@ -135,8 +135,16 @@ class RequestTooLargeMiddleware:
 
 
 def _client_address(request: Any) -> str:
-    # REMOTE_ADDR only: a forwarded-for header is whatever the client says it is.
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies of the site's
+    own, the address the outermost of them saw (as the API's rate limits count it). A
+    forwarded-for header is otherwise ignored: it is whatever the client says it is."""
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXIES
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
+    if not proxies or not addresses:
+        return remote
+    return addresses[-min(proxies, len(addresses))]
 
 
 def failure_key(username: str, address: str) -> str:

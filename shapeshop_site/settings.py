@@ -146,6 +146,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # address, both the sign-in page and the token endpoint refuse it for LOGIN_LOCKOUT seconds.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900, minimum=1)
+# How many proxies of your own stand in front of the web server, each adding the address it
+# got the request from to X-Forwarded-For. 0: the client's address is REMOTE_ADDR and the
+# header is ignored, since any client can write it. N: the Nth address from the right end of
+# the header is the client's. The sign-in lock-out and the API's rate limits both use it.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 # A session ends after this many seconds (default 12 hours); Django rotates its key at login.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
 # Request bodies: the largest legitimate one (a drawn class as JSON) is about 20 kB.
@@ -252,6 +257,9 @@ REST_FRAMEWORK = {
         "token": env_str("TOKEN_RATE", "20/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Rate limits count per client address as TRUSTED_PROXIES defines it; left unset, DRF
+    # would take a client's own X-Forwarded-For header, and a new header would dodge them.
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {

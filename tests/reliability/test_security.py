@@ -203,3 +203,60 @@ def test_another_users_experiment_is_a_404_and_anonymous_is_refused(
     assert bob_api.get(f"/api/v1/experiments/{experiment.pk}/").status_code == 404
     assert bob_api.post(f"/api/v1/experiments/{experiment.pk}/cancel/").status_code == 404
     assert client.get(f"/api/v1/experiments/{experiment.pk}/").status_code in (401, 403)
+
+
+def forwarded_token(client: Client, password: str, forwarded: str) -> Any:
+    body = json.dumps({"username": "alice", "password": password})
+    return client.post(
+        "/api/v1/auth/token/",
+        body,
+        content_type="application/json",
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_a_forged_forwarded_for_header_dodges_no_limit(
+    client: Client, alice: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no trusted proxy, a client that writes a new X-Forwarded-For each time is still
+    one address to the lock-out and to the token endpoint's rate limit."""
+    from rest_framework.throttling import ScopedRateThrottle
+
+    settings.LOGIN_FAILURE_LIMIT = 2
+    forwarded_token(client, WRONG, "1.1.1.1")
+    forwarded_token(client, WRONG, "2.2.2.2")
+    assert forwarded_token(client, PASSWORD, "3.3.3.3").status_code == 429
+    assert (
+        "Too many failed sign-ins" in forwarded_token(client, PASSWORD, "4.4.4.4").json()["detail"]
+    )
+
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "token": "2/minute"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    other = Client()
+    responses = [
+        other.post(
+            "/api/v1/auth/token/",
+            json.dumps({"username": f"nobody{n}", "password": WRONG}),  # no lock-out here
+            content_type="application/json",
+            REMOTE_ADDR="10.0.0.9",
+            HTTP_X_FORWARDED_FOR=f"5.5.5.{n}",
+        )
+        for n in range(3)
+    ]
+    assert [response.status_code for response in responses] == [400, 400, 429]
+    assert "throttled" in responses[2].json()["detail"]
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_counts_alone(
+    client: Client, alice: Any, settings: Any
+) -> None:
+    settings.TRUSTED_PROXIES = 1
+    settings.REST_FRAMEWORK = {**django_settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.LOGIN_FAILURE_LIMIT = 2
+    # The proxy appends the address it saw; whatever the client wrote before it is ignored.
+    forwarded_token(client, WRONG, "6.6.6.6, 1.1.1.1")
+    forwarded_token(client, WRONG, "7.7.7.7, 1.1.1.1")
+    assert forwarded_token(client, PASSWORD, "1.1.1.1").status_code == 429
+    # Another client through the same proxy is not locked out by the first one's failures.
+    assert forwarded_token(client, PASSWORD, "2.2.2.2").status_code == 200
