@@ -17,6 +17,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.html import escape
+from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -135,16 +136,10 @@ class RequestTooLargeMiddleware:
 
 
 def _client_address(request: Any) -> str:
-    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies of the site's
-    own, the address the outermost of them saw (as the API's rate limits count it). A
-    forwarded-for header is otherwise ignored: it is whatever the client says it is."""
-    remote = str(request.META.get("REMOTE_ADDR", ""))
-    proxies = settings.TRUSTED_PROXIES
-    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
-    addresses = [address.strip() for address in forwarded.split(",") if address.strip()]
-    if not proxies or not addresses:
-        return remote
-    return addresses[-min(proxies, len(addresses))]
+    """The client's address exactly as the API's rate limits count it: REMOTE_ADDR, or behind
+    TRUSTED_PROXIES proxies of the site's own (DRF's NUM_PROXIES), the address the outermost
+    of them saw. A forwarded-for header is otherwise ignored: a client can write anything."""
+    return str(BaseThrottle().get_ident(request) or "")
 
 
 def failure_key(username: str, address: str) -> str:

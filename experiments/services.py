@@ -207,6 +207,7 @@ def experiment_create(
         progress=_initial_progress(),
         kind=kind,
         source=source,
+        sent_at=timezone.now(),  # its task goes out when this transaction commits
     )
     experiment.full_clean()
     experiment.save()
@@ -221,7 +222,6 @@ def enqueue(*, experiment_id: int) -> None:
     """Hands the experiment to the workers (also used to re-run a stuck queued experiment)."""
     kind = Experiment.objects.filter(pk=experiment_id).values_list("kind", flat=True).first()
     task = REVISUALIZE_TASK_PATH if kind == Experiment.Kind.REVISUALIZE else TASK_PATH
-    Experiment.objects.filter(pk=experiment_id).update(sent_at=timezone.now())
     async_task(task, experiment_id, task_name=f"experiment-{experiment_id}")
 
 
@@ -344,7 +344,7 @@ def experiment_reap_stale(*, now: datetime | None = None) -> int:
         ):
             # The heartbeat stamps the moment it went back, for the QUEUE_TIMEOUT check below.
             if stale.filter(pk=experiment_id).update(
-                status=Status.QUEUED, heartbeat_at=now, progress=_initial_progress()
+                status=Status.QUEUED, heartbeat_at=now, sent_at=now, progress=_initial_progress()
             ):
                 requeued.append(experiment_id)
         dead = stale.update(status=Status.FAILED, finished_at=now, error=WORKER_STOPPED)

@@ -3,7 +3,8 @@
 Each builder returns a Keras model whose output is the **logits** (softmax applied outside),
 so training can use a fused cross-entropy and image generation can target either the logit
 or the probability. Adding an architecture is one function plus one ``register`` line.
-Keras is imported inside the builders: importing this module never loads TensorFlow.
+Keras comes from ``models_zoo.tf_env`` inside the builders, so TensorFlow starts with this
+package's settings, and importing this module never loads TensorFlow.
 """
 
 from __future__ import annotations
@@ -52,15 +53,14 @@ def build(name: str, n_classes: int) -> Any:
         info = ARCHITECTURES[name]
     except KeyError:
         raise KeyError(f"unknown model {name!r}; known: {', '.join(ARCHITECTURES)}") from None
-    import models_zoo.tf_env  # noqa: F401  (TensorFlow starts with this package's settings)
-
     return info.build(n_classes)
 
 
 @register("mlp", "MLP", "Two dense layers of 128 tanh units (the paper's MLP).")
 def mlp(n_classes: int) -> Any:
-    import keras
-    from keras import layers
+    from models_zoo.tf_env import keras
+
+    layers = keras.layers
 
     return keras.Sequential(
         [
@@ -81,8 +81,9 @@ def mlp(n_classes: int) -> Any:
     split_batches=True,
 )
 def cnn(n_classes: int) -> Any:
-    import keras
-    from keras import layers
+    from models_zoo.tf_env import keras
+
+    layers = keras.layers
 
     return keras.Sequential(
         [
@@ -107,8 +108,9 @@ def cnn(n_classes: int) -> Any:
     split_batches=True,
 )
 def cnn_deep(n_classes: int) -> Any:
-    import keras
-    from keras import layers
+    from models_zoo.tf_env import keras
+
+    layers = keras.layers
 
     return keras.Sequential(
         [

@@ -85,7 +85,7 @@ def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..
 
     def target_scores(x: Any, onehot: Any) -> tuple[Any, Any]:
         # The batch size is static here: the function is traced for each number of images.
-        logits = split_forward(model, trunk, head, x, False, x.shape[0] or 0)
+        logits = split_forward(model, trunk, head, x, False)
         probability = tf.reduce_sum(tf.nn.softmax(logits) * onehot, axis=1)
         objective = tf.reduce_sum(logits * onehot, axis=1) if use_logit else probability
         return objective, probability

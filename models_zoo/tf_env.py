@@ -10,8 +10,8 @@ os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 # One thread inside each op, two ops at a time (TensorFlow's default for the second pool).
 # The ops here are small (batches of 2 to 12 images): splitting one op across cores costs
 # more in hand-over than it saves, while independent ops (the halves of a split batch, see
-# ``architectures.ArchitectureInfo.split_batches``) keep both cores busy. Measured on the
-# paper's CNN on 2 cores: 2.67 s against 2.93 s for 100 epochs. Set the variable to override.
+# ``architectures.ArchitectureInfo.split_batches``) keep both cores busy; bench/bench_split.py
+# measures both choices. Set the variable to override.
 os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
 
 

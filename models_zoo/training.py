@@ -20,7 +20,7 @@ import numpy as np
 
 from models_zoo.config import RunConfig
 from models_zoo.data import Dataset
-from models_zoo.tf_env import tf
+from models_zoo.tf_env import keras, tf
 
 # Keras 1.2's defaults, which the paper's prototype trained with.
 ADADELTA_RHO = 0.95
@@ -142,11 +142,9 @@ def rrr_penalty(irrelevant: Any, input_grads: Any) -> Any:
 def split_layers(model: Any) -> tuple[list[Any], list[Any]]:
     """A sequential model's layers before its first dense layer (the trunk, which may run
     on parts of a batch) and from there on (the head). No trunk for other models."""
-    from keras import layers
-
-    if not hasattr(model, "layers") or type(model).__name__ != "Sequential":
+    if not isinstance(model, keras.Sequential):
         return [], []
-    found = [i for i, layer in enumerate(model.layers) if isinstance(layer, layers.Dense)]
+    found = [i for i, layer in enumerate(model.layers) if isinstance(layer, keras.layers.Dense)]
     if not found or found[0] == 0:
         return [], []
     return list(model.layers[: found[0]]), list(model.layers[found[0] :])
@@ -160,14 +158,13 @@ def trunk_and_head(model: Any) -> tuple[list[Any], list[Any]]:
     return split_layers(model) if info is not None and info.split_batches else ([], [])
 
 
-def split_forward(
-    model: Any, trunk: list[Any], head: list[Any], x: Any, training: bool, size: int
-) -> Any:
-    """The model's logits for a batch of ``size`` samples. With a trunk, its layers run on
-    the two halves of the batch as independent ops, which the executor puts on two cores;
-    the head then sees the whole batch again. Each sample's numbers are those of the whole
-    batch at once; summed weight gradients differ only by float rounding."""
-    if not trunk or size < 2:
+def split_forward(model: Any, trunk: list[Any], head: list[Any], x: Any, training: bool) -> Any:
+    """The model's logits for a batch. With a trunk, its layers run on the two halves of the
+    batch as independent ops, which the executor puts on two cores; the head then sees the
+    whole batch again. Each sample's numbers are those of the whole batch at once; summed
+    weight gradients differ only by float rounding. The batch size must be static to split."""
+    size = x.shape[0]
+    if not trunk or size is None or size < 2:
         return model(x, training=training)
     half = (size + 1) // 2
     parts = [x[:half], x[half:]]
@@ -220,19 +217,19 @@ class _TrainGraph:
             self._run_epochs, input_signature=[tf.TensorSpec([None, n_train], tf.int32)]
         )
 
-    def _forward(self, xb: Any, training: bool, size: int) -> Any:
-        return split_forward(self.model, self.trunk, self.head, xb, training, size)
+    def _forward(self, xb: Any, training: bool) -> Any:
+        return split_forward(self.model, self.trunk, self.head, xb, training)
 
-    def _step(self, xb: Any, yb: Any, mb: Any, size: int) -> tuple[Any, Any]:
+    def _step(self, xb: Any, yb: Any, mb: Any) -> tuple[Any, Any]:
         model = self.model
         with tf.GradientTape() as tape:
             if not self.rrr:
-                logits = self._forward(xb, True, size)
+                logits = self._forward(xb, True)
                 loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(yb, logits))
             else:
                 with tf.GradientTape() as input_tape:
                     input_tape.watch(xb)
-                    logits = self._forward(xb, True, size)
+                    logits = self._forward(xb, True)
                     log_probs = tf.reduce_sum(tf.nn.log_softmax(logits))
                 input_grads = input_tape.gradient(log_probs, xb)
                 cross_entropy = tf.nn.softmax_cross_entropy_with_logits(yb, logits)
@@ -255,17 +252,17 @@ class _TrainGraph:
             part = slice(i * batch, (i + 1) * batch)
             # A slice at a loop index has no static batch size: give it one.
             xb, yb, mb = (tf.ensure_shape(t[part], [batch, *t.shape[1:]]) for t in (x, y, m))
-            loss, correct = self._step(xb, yb, mb, batch)
+            loss, correct = self._step(xb, yb, mb)
             total_loss += loss * batch
             total_correct += correct
         if remainder:
             part = slice(full_batches * batch, None)
-            loss, correct = self._step(x[part], y[part], m[part], remainder)
+            loss, correct = self._step(x[part], y[part], m[part])
             total_loss += loss * remainder
             total_correct += correct
         val_loss = val_accuracy = tf.constant(0.0)
         if self.has_val:
-            logits = self._forward(self.x_val, False, int(self.x_val.shape[0]))
+            logits = self._forward(self.x_val, False)
             val_loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(self.y_val, logits))
             hits = tf.equal(tf.argmax(logits, 1), tf.argmax(self.y_val, 1))
             val_accuracy = tf.reduce_mean(tf.cast(hits, tf.float32))

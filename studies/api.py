@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from experiments.api.errors import validation_messages
+from experiments.api.errors import bad_request
 from experiments.api.extra import DETAIL, FIELD_ERRORS
 from experiments.api.pagination import ExperimentPagination
 from studies import exports, selectors, services
@@ -63,7 +63,7 @@ class StudyListView(APIView):
                 conditions=data["conditions"],
             )
         except ValidationError as error:
-            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
+            return bad_request(error)
         return Response(
             StudySerializer(selectors.study_get(pk=study.pk)).data, status=status.HTTP_201_CREATED
         )
@@ -144,7 +144,7 @@ class JoinView(APIView):
                 user=request.user, invite_code=body.validated_data["invite_code"]
             )
         except ValidationError as error:
-            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
+            return bad_request(error)
         except (services.AlreadyEnrolled, services.StudyClosed) as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         return Response(ParticipationSerializer(participant).data, status=status.HTTP_201_CREATED)
@@ -180,7 +180,7 @@ class EventListView(APIView):
         try:
             stored = services.events_record(user=request.user, events=body.validated_data["events"])
         except ValidationError as error:
-            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
+            return bad_request(error)
         except services.NotParticipant as error:
             return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
         return Response({"stored": stored}, status=status.HTTP_201_CREATED)

@@ -27,7 +27,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from experiments import revisualize, selectors, services
-from experiments.api.errors import validation_messages
+from experiments.api.errors import bad_request
 from experiments.api.serializers import ExperimentSerializer
 from experiments.models import ClassResult, Experiment
 
@@ -127,7 +127,7 @@ class ExperimentRerunView(APIView):
                 user=request.user, source=source, seed=body.validated_data.get("seed")
             )
         except ValidationError as error:
-            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
+            return bad_request(error)
         except services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         return _created(request, experiment)
@@ -191,7 +191,7 @@ class ExperimentRevisualizeView(APIView):
                 user=request.user, source=source, changes=body.validated_data
             )
         except ValidationError as error:
-            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
+            return bad_request(error)
         except revisualize.NotRevisualizable as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         except services.TooManyActive as error:

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from experiments import revisualize, selectors, services
 from experiments.api import extra
-from experiments.api.errors import validation_messages
+from experiments.api.errors import bad_request
 from experiments.api.pagination import ExperimentPagination
 from experiments.api.serializers import (
     ArchitectureSerializer,
@@ -129,7 +129,7 @@ class ExperimentListView(APIView):
                 user=request.user, config=_config_from_form(request.data)
             )
         except ValidationError as error:
-            return Response(validation_messages(error), status=status.HTTP_400_BAD_REQUEST)
+            return bad_request(error)
         except services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         experiment = selectors.experiment_get(user=request.user, pk=experiment.pk)

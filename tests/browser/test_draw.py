@@ -38,6 +38,14 @@ def stroke(page: Page, canvas_id: str, *cells: tuple[int, int]) -> None:
     page.mouse.up()
 
 
+def page_problems(page: Page) -> list[str]:
+    """A list that fills with the page's script errors and console errors."""
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    return problems
+
+
 def train(page: Page) -> Any:
     """Starts a run and waits for its new row to finish; returns the row."""
     rows = page.locator(".result-row")
@@ -53,9 +61,7 @@ def train(page: Page) -> Any:
 def test_draw_derive_train_highlight_and_compare(
     page: Page, live_server: Any, qcluster: Any, alice: Any
 ) -> None:
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    problems = page_problems(page)
     base = live_server.url
     log_in(page, base, alice.username, PASSWORD)
 
@@ -232,9 +238,7 @@ def test_upload_edit_and_delete_an_own_class(
 def test_highlight_a_catalogue_class_train_with_augmentation_and_delete_it(
     page: Page, live_server: Any, qcluster: Any, alice: Any
 ) -> None:
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(str(error)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    problems = page_problems(page)
     log_in(page, live_server.url, alice.username, PASSWORD)
 
     # Mark the box's bottom-right corner, where the box never is, as not part of the class.

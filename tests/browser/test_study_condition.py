@@ -8,18 +8,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from studies import services
-from tests.conftest import PASSWORD
+from tests.browser.test_history import log_in
 
 pytestmark = pytest.mark.browser
-
-
-def log_in(page: Page, base: str, username: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(f"{base}/builder/")
-    page.wait_for_load_state()  # the new URL shows before the page's scripts have run
 
 
 def test_the_builder_offers_only_what_the_condition_allows(
