@@ -12,7 +12,8 @@ Every ``WATCHDOG_INTERVAL`` seconds it
 * sends the task again for queued experiments whose task the broker lost (``RESEND_AFTER``).
 
 The thread starts when django-q spawns a worker process (its ``post_spawn`` signal, sent in
-the new process), so every worker of every machine watches every other one. The thread only
+the new process; not in sync mode, where no worker process exists), so every worker of
+every machine watches every other one. The thread only
 talks to the database; it never touches TensorFlow.
 """
 
@@ -93,7 +94,16 @@ def start(interval: float | None = None) -> threading.Event | None:
 
 
 def on_worker_spawn(sender: Any, **kwargs: Any) -> None:
-    """django-q's ``post_spawn`` receiver: django-q sends it in each new worker process."""
+    """django-q's ``post_spawn`` receiver: django-q sends it in each new worker process.
+
+    In sync mode django-q runs its worker loop inside the process that enqueued the task
+    (a web request, a shell, a test) and sends the signal there too: that process is no
+    worker, and a thread left behind in it would go on writing to its database.
+    """
+    from django_q.conf import Conf
+
+    if Conf.SYNC:
+        return
     start()
 
 

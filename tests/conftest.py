@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -56,6 +57,9 @@ def _fast_isolated_settings(
     cache.clear()
     yield
     cache.clear()
+    # Only worker processes run the watchdog; one left in this process would go on writing
+    # to the test database behind the next tests' backs.
+    assert not any(t.name == "shapeshop-watchdog" for t in threading.enumerate())
 
 
 @pytest.fixture

@@ -50,6 +50,22 @@ def test_a_stale_running_experiment_is_failed_with_a_clear_message(
     assert alive.status == "running"
 
 
+def test_only_real_worker_processes_start_a_watchdog(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_q.conf import Conf
+    from django_q.signals import post_spawn
+    from django_q.tasks import async_task
+
+    started: list[float | None] = []
+    monkeypatch.setattr(watchdog, "start", lambda interval=None: started.append(interval))
+    # Sync mode runs django-q's worker loop in this very process, signal included.
+    assert Conf.SYNC
+    async_task("math.floor", 2.5)
+    assert started == []
+    monkeypatch.setattr(Conf, "SYNC", False)
+    post_spawn.send(sender="django_q", proc_name="Process-1:1")
+    assert started == [None]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_watchdog_beats_for_the_experiment_its_process_trains(
     alice: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
