@@ -147,23 +147,47 @@ def failure_key(username: str, address: str) -> str:
     return f"login-failures:{digest}"
 
 
-def record_failure(username: str, address: str) -> int:
-    """Counts one failed sign-in; the count lives for LOGIN_LOCKOUT seconds."""
-    key = failure_key(username, address)
-    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT)
+def account_failure_key(username: str) -> str:
+    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
+    return f"login-failures-account:{digest}"
+
+
+def _count(key: str, *, limit: int, timeout: int) -> int:
+    """Adds one failure to ``key``; once at ``limit`` the count lives ``timeout`` seconds
+    from the last failure, not from the first."""
+    cache.add(key, 0, timeout=timeout)
     try:
-        count = cache.incr(key)
+        count = int(cache.incr(key))
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT)
+        cache.set(key, 1, timeout=timeout)
         count = 1
-    if count >= settings.LOGIN_FAILURE_LIMIT:
-        # The lock-out lasts LOGIN_LOCKOUT from the last failure, not from the first.
-        cache.set(key, count, timeout=settings.LOGIN_LOCKOUT)
-    return int(count)
+    if count >= limit:
+        cache.set(key, count, timeout=timeout)
+    return count
+
+
+def record_failure(username: str, address: str) -> int:
+    """Counts one failed sign-in for the username and address (for LOGIN_LOCKOUT seconds) and
+    for the username alone (for LOGIN_ACCOUNT_WINDOW seconds); returns the first count."""
+    _count(
+        account_failure_key(username),
+        limit=settings.LOGIN_ACCOUNT_FAILURE_LIMIT,
+        timeout=settings.LOGIN_ACCOUNT_WINDOW,
+    )
+    return _count(
+        failure_key(username, address),
+        limit=settings.LOGIN_FAILURE_LIMIT,
+        timeout=settings.LOGIN_LOCKOUT,
+    )
 
 
 def is_locked(username: str, address: str) -> bool:
     return int(cache.get(failure_key(username, address), 0)) >= settings.LOGIN_FAILURE_LIMIT
+
+
+def is_account_locked(username: str) -> bool:
+    count = int(cache.get(account_failure_key(username), 0))
+    return count >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT
 
 
 def _on_login_failed(
@@ -177,13 +201,14 @@ def _on_login_failed(
 
 
 class LoginThrottleMiddleware:
-    """Locks a username for one client address after LOGIN_FAILURE_LIMIT failed sign-ins.
+    """Locks a username for one client address after LOGIN_FAILURE_LIMIT failed sign-ins,
+    and for every address after LOGIN_ACCOUNT_FAILURE_LIMIT (guesses from many addresses).
 
     Failures are counted from Django's ``user_login_failed`` signal, which the sign-in page,
     the admin's sign-in page and the token endpoint all send (they all call
     ``authenticate``). While locked, a sign-in attempt is answered 429 before the password is
-    even checked; a success clears the count. The counts live in the cache: give several web
-    servers one shared cache.
+    even checked; a success clears that address's count. The counts live in the cache: give
+    several web servers one shared cache.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -196,7 +221,17 @@ class LoginThrottleMiddleware:
         username = self._username(request)
         address = _client_address(request)
         if username and is_locked(username, address):
-            return self._locked(request)
+            return self._locked(
+                request,
+                "Too many failed sign-ins for this username from your address.",
+                settings.LOGIN_LOCKOUT,
+            )
+        if username and is_account_locked(username):
+            return self._locked(
+                request,
+                "Too many failed sign-ins for this username.",
+                settings.LOGIN_ACCOUNT_WINDOW,
+            )
         response = self.get_response(request)
         succeeded = response.status_code == 302 or (
             _wants_json(request) and response.status_code == 200
@@ -224,12 +259,9 @@ class LoginThrottleMiddleware:
             return ""  # the view meets the same error, and RequestTooLargeMiddleware answers
 
     @staticmethod
-    def _locked(request: HttpRequest) -> HttpResponse:
-        minutes = max(1, round(settings.LOGIN_LOCKOUT / 60))
-        message = (
-            "Too many failed sign-ins for this username from your address. "
-            f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        )
+    def _locked(request: HttpRequest, reason: str, seconds: int) -> HttpResponse:
+        minutes = max(1, round(seconds / 60))
+        message = f"{reason} Try again in {minutes} minute{'s' if minutes != 1 else ''}."
         if _wants_json(request):
             response: HttpResponse = JsonResponse({"detail": message}, status=429)
         else:
@@ -239,5 +271,5 @@ class LoginThrottleMiddleware:
                 f"<h1>Too many sign-in attempts</h1><p>{escape(message)}</p></main></body></html>"
             )
             response = HttpResponse(page, status=429, content_type="text/html; charset=utf-8")
-        response["Retry-After"] = str(settings.LOGIN_LOCKOUT)
+        response["Retry-After"] = str(seconds)
         return response

@@ -146,6 +146,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # address, both the sign-in page and the token endpoint refuse it for LOGIN_LOCKOUT seconds.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900, minimum=1)
+# A ceiling per username, whatever the address: guesses spread over many addresses stop after
+# LOGIN_ACCOUNT_FAILURE_LIMIT failures until LOGIN_ACCOUNT_WINDOW seconds have passed since
+# the last one. With the defaults no account sees more than 100 failed guesses in any hour.
+LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 50, minimum=1)
+LOGIN_ACCOUNT_WINDOW = env_int("LOGIN_ACCOUNT_WINDOW", 3600, minimum=1)
 # How many proxies of your own stand in front of the web server, each adding the address it
 # got the request from to X-Forwarded-For. 0: the client's address is REMOTE_ADDR and the
 # header is ignored, since any client can write it. N: the Nth address from the right end of

@@ -118,6 +118,28 @@ def test_the_lock_lifts_after_the_lockout_and_a_success_clears_the_count(
     assert token(client, "alice", PASSWORD).status_code == 200
 
 
+def test_guesses_spread_over_many_addresses_hit_the_ceiling_of_the_username(
+    client: Client, alice: Any, bob: Any, settings: Any
+) -> None:
+    settings.LOGIN_FAILURE_LIMIT = 3
+    settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 4
+    settings.LOGIN_ACCOUNT_WINDOW = 1
+    # One guess from each of four addresses: no address reaches its own limit of 3.
+    for n in range(4):
+        assert login_page(Client(), "alice", WRONG, address=f"10.1.0.{n}").status_code == 200
+    locked = login_page(Client(), "alice", PASSWORD, address="10.1.0.99")  # the right one
+    assert locked.status_code == 429
+    page = locked.content.decode()
+    assert "Too many failed sign-ins for this username." in page and "address" not in page
+    assert int(locked["Retry-After"]) == settings.LOGIN_ACCOUNT_WINDOW
+    refused = token(Client(), "alice", PASSWORD, address="10.1.0.98")
+    assert refused.status_code == 429 and "username" in refused.json()["detail"]
+    # Other usernames are not affected; the ceiling lifts once the window has passed.
+    assert login_page(Client(), "bob", PASSWORD, address="10.1.0.97").status_code == 302
+    time.sleep(1.2)
+    assert login_page(Client(), "alice", PASSWORD, address="10.1.0.96").status_code == 302
+
+
 def test_signing_in_rotates_the_session_and_the_session_expires(alice: Any) -> None:
     client = Client()
     client.get("/accounts/login/")
