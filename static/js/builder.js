@@ -3,7 +3,7 @@
 (() => {
   "use strict";
 
-  const { apiFetch, el, messagesOf } = window.ShapeShop;
+  const { apiFetch, el, formatLoss, formatPercent, messagesOf, progressText } = window.ShapeShop;
 
   const settings = JSON.parse(document.getElementById("builder-settings").textContent);
   const form = document.getElementById("builder-form");
@@ -47,18 +47,6 @@
 
   function formatNumber(value, digits) {
     return typeof value === "number" && Number.isFinite(value) ? value.toFixed(digits) : "–";
-  }
-
-  // Losses shrink towards zero over training: keep a few significant digits when they do.
-  function formatLoss(value) {
-    if (typeof value !== "number" || !Number.isFinite(value)) return "–";
-    return value !== 0 && Math.abs(value) < 0.001 ? value.toExponential(1) : value.toFixed(4);
-  }
-
-  function formatPercent(value) {
-    return typeof value === "number" && Number.isFinite(value)
-      ? `${(value * 100).toFixed(1)}%`
-      : "–";
   }
 
   // ---------------------------------------------------------------- step 1: training data
@@ -853,23 +841,6 @@
     const extras = extraSettings(detail.config || {});
     if (extras.length) meta.append(el("span", { text: extras.join(" · ") }));
     return meta;
-  }
-
-  function progressText(detail) {
-    const progress = detail.progress || {};
-    const metrics = progress.metrics || {};
-    if (detail.status === "queued") return "Queued: waiting for a worker…";
-    if (progress.phase === "train") {
-      const parts = [`Training: epoch ${progress.done ?? 0} of ${progress.total ?? "?"}`];
-      if (typeof metrics.loss === "number") parts.push(`loss ${formatLoss(metrics.loss)}`);
-      if (typeof metrics.accuracy === "number") parts.push(`accuracy ${formatPercent(metrics.accuracy)}`);
-      return parts.join(" · ");
-    }
-    if (progress.phase === "generate") {
-      return `Generating images: step ${progress.done ?? 0} of ${progress.total ?? "?"}`;
-    }
-    if (progress.phase === "done") return "Saving the results…";
-    return "Starting: building the model…";
   }
 
   function progressBlock(detail) {

@@ -1,5 +1,5 @@
-// Helpers shared by the page scripts: building elements, and JSON calls to /api/v1/ with the
-// session's CSRF token. Loaded before each page's own script, as window.ShapeShop.
+// Helpers shared by the page scripts: building elements, JSON calls to /api/v1/ with the
+// session's CSRF token, and how numbers and progress are written. Loaded before each page's own script, as window.ShapeShop.
 (() => {
   "use strict";
 
@@ -49,5 +49,42 @@
     return [String(value)];
   }
 
-  window.ShapeShop = Object.freeze({ apiFetch, el, messagesOf });
+  // Losses shrink towards zero over training: keep a few significant digits when they do.
+  function formatLoss(value) {
+    if (typeof value !== "number" || !Number.isFinite(value)) return "–";
+    return value !== 0 && Math.abs(value) < 0.001 ? value.toExponential(1) : value.toFixed(4);
+  }
+
+  function formatPercent(value) {
+    return typeof value === "number" && Number.isFinite(value)
+      ? `${(value * 100).toFixed(1)}%`
+      : "–";
+  }
+
+  // One line on where a queued or running experiment stands, from its API progress.
+  function progressText(detail) {
+    const progress = detail.progress || {};
+    const metrics = progress.metrics || {};
+    if (detail.status === "queued") return "Queued: waiting for a worker…";
+    if (progress.phase === "train") {
+      const parts = [`Training: epoch ${progress.done ?? 0} of ${progress.total ?? "?"}`];
+      if (typeof metrics.loss === "number") parts.push(`loss ${formatLoss(metrics.loss)}`);
+      if (typeof metrics.accuracy === "number") parts.push(`accuracy ${formatPercent(metrics.accuracy)}`);
+      return parts.join(" · ");
+    }
+    if (progress.phase === "generate") {
+      return `Generating images: step ${progress.done ?? 0} of ${progress.total ?? "?"}`;
+    }
+    if (progress.phase === "done") return "Saving the results…";
+    return "Starting: building the model…";
+  }
+
+  window.ShapeShop = Object.freeze({
+    apiFetch,
+    el,
+    formatLoss,
+    formatPercent,
+    messagesOf,
+    progressText,
+  });
 })();

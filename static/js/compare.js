@@ -4,7 +4,7 @@
 (() => {
   "use strict";
 
-  const { apiFetch, el, messagesOf } = window.ShapeShop;
+  const { apiFetch, el, messagesOf, progressText } = window.ShapeShop;
 
   const settings = JSON.parse(document.getElementById("compare-settings").textContent);
   const $ = (id) => document.getElementById(id);
@@ -112,6 +112,9 @@
           "li",
           { className: "wait-item", "data-status": experiment.status },
           el("p", {}, el("strong", { text: name }), ` · ${experiment.status}`),
+          ACTIVE.has(experiment.status)
+            ? el("p", { className: "wait-detail", text: `${percent}% · ${progressText(experiment)}` })
+            : null,
           el(
             "div",
             {

@@ -227,8 +227,14 @@ def test_waiting_for_a_set_then_opening_its_comparison(
     bars = page.get_by_role("progressbar")
     expect(bars).to_have_count(2)
     expect(bars.nth(1)).to_have_attribute("aria-valuenow", "40")
-    Experiment.objects.filter(pk=running.pk).update(progress={"phase": "train", "fraction": 0.8})
+    # The running one says where it stands, as its row on the builder page does.
+    details = page.locator(".wait-detail")
+    expect(details).to_have_text(["40% · Training: epoch 4 of 10"])
+    Experiment.objects.filter(pk=running.pk).update(
+        progress={"phase": "generate", "fraction": 0.8, "done": 30, "total": 60}
+    )
     expect(bars.nth(1)).to_have_attribute("aria-valuenow", "80")
+    expect(details).to_have_text(["80% · Generating images: step 30 of 60"])
     # Once every run has finished, the comparison opens by itself.
     Experiment.objects.filter(pk=running.pk).update(status="done")
     expect(page.locator("#compare-content")).to_be_visible(timeout=10_000)
