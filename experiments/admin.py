@@ -117,18 +117,77 @@ class ExperimentAdmin(admin.ModelAdmin):
     search_fields = ["owner__username", "model_name", "error", "=id"]
     date_hierarchy = "created_at"
     list_select_related = ["owner"]
-    raw_id_fields = ["owner"]
-    readonly_fields = [
-        "created_at",
-        "started_at",
-        "finished_at",
-        "heartbeat_at",
-        "sent_at",
-        "attempts",
-        "weights_sha256",
+    # What a run was and what it computed is a record: staff cancel, re-run or delete, and
+    # may correct the owner's tags and note; they do not edit results by hand. New
+    # experiments come from the builder or the API, which validate and queue them.
+    fieldsets = [
+        (
+            "Run",
+            {
+                "fields": [
+                    "owner",
+                    "number",
+                    "kind",
+                    "source",
+                    "model_name",
+                    "class_keys",
+                    "seed",
+                    "config",
+                    "trained_on",
+                ]
+            },
+        ),
+        (
+            "Status",
+            {
+                "fields": [
+                    "status",
+                    "progress",
+                    "error",
+                    "attempts",
+                    "created_at",
+                    "sent_at",
+                    "started_at",
+                    "heartbeat_at",
+                    "finished_at",
+                ]
+            },
+        ),
+        (
+            "Results",
+            {
+                "fields": [
+                    "accuracy",
+                    "loss",
+                    "val_accuracy",
+                    "val_loss",
+                    "history",
+                    "training",
+                    "cross_r",
+                    "timings",
+                    "highlight_effects",
+                    "highlight_baseline",
+                    "weights_file",
+                    "weights_sha256",
+                ]
+            },
+        ),
+        ("The owner's annotations", {"fields": ["tags", "note"]}),
     ]
     inlines = [ClassResultInline]
     actions = ["cancel_selected", "rerun_selected"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object = None) -> list[str]:
+        fields = [f.name for f in Experiment._meta.fields if f.name not in ("id", "tags", "note")]
+        return [*fields, "weights_file"]
+
+    @admin.display(description="weights")
+    def weights_file(self, experiment: Experiment) -> str:
+        # A name, not a link: media files are never served directly.
+        return experiment.weights.name if experiment.weights else "(none)"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Experiment]:
         return super().get_queryset(request).prefetch_related("results")
@@ -181,9 +240,26 @@ class ClassResultAdmin(admin.ModelAdmin):
     list_filter = ["reached", "class_key"]
     search_fields = ["class_key", "name", "experiment__owner__username"]
     list_select_related = ["experiment__owner"]
-    readonly_fields = ["generated", "original"]
-    exclude = ["image_raw", "snapshots"]
-    raw_id_fields = ["experiment"]
+    # Computed by the worker with its experiment: shown, never edited or added by hand.
+    fields = [
+        "experiment",
+        "position",
+        "class_key",
+        "name",
+        "generated",
+        "original",
+        "r",
+        "steps",
+        "reached",
+        "probability",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
     @admin.display(description="generated")
     def generated(self, result: ClassResult) -> str:

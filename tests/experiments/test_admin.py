@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -88,3 +89,33 @@ def test_drawn_classes_show_a_preview(staff_client: Client, alice: Any) -> None:
     ShapeClass.objects.create(owner=alice, key="bar", name="Bar", pixels=pixels)
     listing = staff_client.get("/admin/experiments/shapeclass/").content.decode()
     assert "Bar" in listing and "data:image/png;base64," in listing
+
+
+def test_results_are_a_record_staff_annotate_but_do_not_edit(
+    staff_client: Client, done_experiment: Experiment
+) -> None:
+    done_experiment.refresh_from_db()
+    assert done_experiment.weights.name and done_experiment.accuracy is not None
+    url = f"/admin/experiments/experiment/{done_experiment.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    assert 'name="note"' in page and 'name="tags"' in page
+    assert 'name="accuracy"' not in page and 'name="config"' not in page
+    assert 'name="weights"' not in page  # no upload: only weights the platform wrote load
+    assert done_experiment.weights.name in page and "/media/" not in page
+    accuracy = done_experiment.accuracy
+    # Submitted as a browser would: the page's hidden fields, the two editable ones, and a
+    # forged accuracy that must be ignored.
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    edits = {"tags": '["checked"]', "note": "Looked fine.", "accuracy": "0.1", "_save": "Save"}
+    response = staff_client.post(url, {**hidden, **edits})
+    assert response.status_code == 302
+    done_experiment.refresh_from_db()
+    assert done_experiment.note == "Looked fine." and done_experiment.tags == ["checked"]
+    assert done_experiment.accuracy == accuracy
+    # Experiments come from the builder or the API (validated, queued); results from a worker.
+    assert staff_client.get("/admin/experiments/experiment/add/").status_code == 403
+    assert staff_client.get("/admin/experiments/classresult/add/").status_code == 403
+    result = done_experiment.results.first()
+    assert result is not None
+    view = staff_client.get(f"/admin/experiments/classresult/{result.pk}/change/")
+    assert view.status_code == 200 and 'name="r"' not in view.content.decode()
