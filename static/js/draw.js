@@ -57,6 +57,10 @@
       this.last = null;
       // Pen and eraser strokes since the grid was last reset: a study logs them per save.
       this.strokes = 0;
+      // The keyboard's brush position, outlined while the grid has keyboard focus.
+      this.cursor = [Math.floor(SIZE / 2), Math.floor(SIZE / 2)];
+      this.cursorShown = false;
+      this.keyStroke = false;
       this.bindPointer();
       this.render();
     }
@@ -212,6 +216,7 @@
         this.drawing = true;
         this.strokes += 1;
         this.last = this.cellAt(event);
+        this.cursor = this.last;
         this.paintCell(...this.last);
         this.render();
       });
@@ -220,6 +225,7 @@
         const cell = this.cellAt(event);
         this.paintLine(this.last, cell);
         this.last = cell;
+        this.cursor = cell;
         this.render();
       });
       const end = () => {
@@ -233,8 +239,24 @@
       canvas.addEventListener("lostpointercapture", end);
     }
 
-    // Ctrl+Z undoes, Ctrl+Shift+Z (or Ctrl+Y) redoes while focus is inside ``scope``.
+    // Ctrl+Z undoes, Ctrl+Shift+Z (or Ctrl+Y) redoes while focus is inside ``scope``. On the
+    // canvas itself the keyboard draws: arrow keys move a cursor, Space or Enter paints the
+    // cell under it, Shift with the arrow keys paints along the way (one stroke per Shift).
     bindKeys(scope) {
+      const canvas = this.canvas;
+      canvas.addEventListener("keydown", (event) => this.onDrawKey(event));
+      canvas.addEventListener("keyup", (event) => {
+        if (event.key === "Shift") this.keyStroke = false;
+      });
+      canvas.addEventListener("focus", () => {
+        this.cursorShown = canvas.matches(":focus-visible");
+        this.render();
+      });
+      canvas.addEventListener("blur", () => {
+        this.cursorShown = false;
+        this.keyStroke = false;
+        this.render();
+      });
       scope.addEventListener("keydown", (event) => {
         if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
         const target = event.target;
@@ -248,6 +270,37 @@
           this.redo();
         }
       });
+    }
+
+    onDrawKey(event) {
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+      const move = moves[event.key];
+      if (move) {
+        event.preventDefault();
+        const from = this.cursor;
+        const clamp = (v) => Math.min(SIZE - 1, Math.max(0, v));
+        this.cursor = [clamp(from[0] + move[0]), clamp(from[1] + move[1])];
+        this.cursorShown = true;
+        if (!event.shiftKey) {
+          this.render();
+          return;
+        }
+        if (!this.keyStroke) {
+          this.remember();
+          this.strokes += 1;
+          this.keyStroke = true;
+        }
+        this.paintLine(from, this.cursor);
+        this.changed();
+      } else if (event.key === " " || event.key === "Enter") {
+        event.preventDefault();
+        this.remember();
+        this.strokes += 1;
+        this.cursorShown = true;
+        this.paintCell(...this.cursor);
+        this.changed();
+      }
     }
 
     // ------------------------------------------------------------ drawing on screen
@@ -292,6 +345,14 @@
         }
       }
       context.putImageData(image, 0, 0);
+      if (this.cursorShown) {
+        // The cells the brush covers at the cursor, in a colour no drawing or mask uses.
+        const low = -Math.floor((this.size - 1) / 2);
+        const [row, col] = this.cursor;
+        context.strokeStyle = "#22d3ee";
+        context.lineWidth = 2;
+        context.strokeRect((col + low) * cell + 1, (row + low) * cell + 1, this.size * cell - 2, this.size * cell - 2);
+      }
     }
   }
 

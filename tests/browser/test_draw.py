@@ -287,3 +287,46 @@ def test_highlight_a_catalogue_class_train_with_augmentation_and_delete_it(
     page.reload()
     expect(page.locator(".thumb[data-class=box]")).not_to_have_attribute("data-highlighted", "true")
     assert problems == []
+
+
+def test_drawing_and_highlighting_with_the_keyboard_only(
+    page: Page, live_server: Any, alice: Any
+) -> None:
+    problems = page_problems(page)
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    page.get_by_role("button", name="Draw a class").click()
+    page.get_by_label("Name", exact=True).fill("Keys")
+    # The grid takes focus as Tab would bring it there (it is in the tab order).
+    page.locator("#draw-canvas").focus()
+    page.keyboard.press("Space")  # the cursor starts in the middle: (14, 14)
+    for _ in range(4):
+        page.keyboard.press("ArrowUp")  # moves only
+    page.keyboard.down("Shift")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")  # paints (10, 14) to (10, 17), one stroke
+    page.keyboard.up("Shift")
+    # The whole Shift stroke is one undo step.
+    page.keyboard.press("Control+z")
+    expect(page.locator("#draw-redo")).to_be_enabled()
+    page.keyboard.press("Control+Shift+z")
+    page.get_by_role("button", name="Save class").click()
+    expect(page.locator("#draw-status")).to_contain_text("Saved “Keys”")
+    drawn = np.asarray(ShapeClass.objects.get(owner=alice, name="Keys").pixels)
+    painted = {(int(r), int(c)) for r, c in np.argwhere(drawn > 0.5)}
+    assert painted == {(14, 14), (10, 14), (10, 15), (10, 16), (10, 17)}
+
+    # The highlight grid answers the same keys: a red cell on the box's corner.
+    page.get_by_role("button", name="Highlight a class").click()
+    page.get_by_label("Class", exact=True).select_option("box")
+    page.get_by_label("Red: not part of the class").check()
+    page.locator("#highlight-canvas").focus()
+    for _ in range(14):
+        page.keyboard.press("ArrowLeft")  # stops at the edge: column 0
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Save highlight").click()
+    expect(page.locator("#draw-status")).to_have_text("Saved the highlight of Box.")
+    highlight = Highlight.objects.get(owner=alice, class_ref="box")
+    red = {(int(r), int(c)) for r, c in np.argwhere(np.asarray(highlight.irrelevant) > 0.5)}
+    assert red == {(14, 0)}
+    assert not np.asarray(highlight.relevant).any()
+    assert problems == []
