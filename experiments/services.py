@@ -8,6 +8,7 @@ Nothing here imports TensorFlow; the worker's task passes in what the ML core co
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import os
@@ -237,14 +238,57 @@ def broker_queue_size() -> int | None:
     return None if size is None else int(size)
 
 
+# How many waiting tasks a watchdog round reads to learn which experiments they are for.
+BROKER_PEEK_LIMIT = 5000
+
+
+def broker_waiting_experiments() -> set[int] | None:
+    """The experiments whose task waits in the broker's queue (or, with the database broker,
+    is being worked on); None when the queue cannot be read, or is longer than
+    BROKER_PEEK_LIMIT. Tasks of other kinds, or signed by another site, are skipped."""
+    from django_q.brokers import get_broker
+    from django_q.brokers.orm import ORM
+    from django_q.brokers.redis_broker import Redis
+    from django_q.signing import SignedPackage
+
+    try:
+        broker = get_broker()
+        if isinstance(broker, Redis):
+            payloads = broker.connection.lrange(broker.list_key, 0, BROKER_PEEK_LIMIT)
+        elif isinstance(broker, ORM):
+            rows = broker.get_connection().filter(key=broker.list_key).order_by("id")
+            payloads = list(rows.values_list("payload", flat=True)[: BROKER_PEEK_LIMIT + 1])
+        else:
+            return None
+    except Exception:
+        logger.warning("Could not read the queue broker's waiting tasks", exc_info=True)
+        return None
+    if len(payloads) > BROKER_PEEK_LIMIT:
+        return None
+    experiment_ids = set()
+    for payload in payloads:
+        try:
+            task = SignedPackage.loads(payload)
+        except Exception:
+            continue
+        if not isinstance(task, dict):
+            continue
+        args = task.get("args")
+        if task.get("func") in (TASK_PATH, REVISUALIZE_TASK_PATH) and args:
+            with contextlib.suppress(TypeError, ValueError):
+                experiment_ids.add(int(args[0]))
+    return experiment_ids
+
+
 def experiment_resend_lost(*, now: datetime | None = None) -> list[int]:
     """Sends the task again for queued experiments whose task the broker lost.
 
-    An experiment still queued RESEND_AFTER seconds after its task was sent, while the
-    broker's queue is empty, has no task waiting for it (Redis keeps its queue in memory, so
-    a restart loses it). Sending it again is safe: a task for an experiment that another task
-    already started does nothing. Each experiment is claimed by a conditional update, so of
-    several watchdogs only one sends it. Returns the ids sent again.
+    An experiment still queued RESEND_AFTER seconds after its task was sent, with no task for
+    it among those waiting in the broker's queue, has lost its task (Redis keeps its queue in
+    memory, so a restart loses it). Where the queue cannot be read, only an empty queue says
+    so. Sending it again is safe: a task for an experiment that another task already started
+    does nothing. Each experiment is claimed by a conditional update, so of several
+    watchdogs only one sends it. Returns the ids sent again.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.RESEND_AFTER)
@@ -252,10 +296,17 @@ def experiment_resend_lost(*, now: datetime | None = None) -> list[int]:
         Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=cutoff)
     )
     candidates = list(waiting.values_list("pk", "sent_at"))
-    if not candidates or broker_queue_size() != 0:
+    if not candidates:
         return []
+    in_queue = broker_waiting_experiments()
+    if in_queue is None:
+        if broker_queue_size() != 0:
+            return []
+        in_queue = set()
     resent = []
     for experiment_id, sent_at in candidates:
+        if experiment_id in in_queue:
+            continue
         claim = Experiment.objects.filter(pk=experiment_id, status=Status.QUEUED)
         claim = claim.filter(sent_at=sent_at) if sent_at else claim.filter(sent_at__isnull=True)
         if claim.update(sent_at=now):

@@ -215,6 +215,8 @@ def test_a_task_the_broker_lost_is_sent_again_once(
     monkeypatch.setattr(services, "enqueue", lambda *, experiment_id: sent.append(experiment_id))
     queue_size: list[int | None] = [0]
     monkeypatch.setattr(services, "broker_queue_size", lambda: queue_size[0])
+    in_queue: list[set[int] | None] = [set()]
+    monkeypatch.setattr(services, "broker_waiting_experiments", lambda: in_queue[0])
     waiting, started = create(alice), create(alice)
     services.experiment_start(experiment_id=started.pk)
     then = timezone.now()
@@ -222,27 +224,37 @@ def test_a_task_the_broker_lost_is_sent_again_once(
 
     assert services.experiment_resend_lost(now=then + timedelta(seconds=60)) == []
     later = then + timedelta(seconds=121)
-    queue_size[0] = 3  # tasks are waiting: this one may be among them
+    in_queue[0] = {waiting.pk}  # its task is still waiting behind others
     assert services.experiment_resend_lost(now=later) == []
-    queue_size[0] = None  # the broker cannot be asked
+    # The queue cannot be read: only an empty queue says the task is lost.
+    in_queue[0] = None
+    queue_size[0] = 3
     assert services.experiment_resend_lost(now=later) == []
-    queue_size[0] = 0
+    queue_size[0] = None  # nor asked for its size
+    assert services.experiment_resend_lost(now=later) == []
+    assert sent == []
+    # Other tasks wait, but none for it: sent again, however long the queue.
+    in_queue[0] = {waiting.pk + 100}
     assert services.experiment_resend_lost(now=later) == [waiting.pk]
     assert sent == [waiting.pk]  # the running one is left alone
     waiting.refresh_from_db()
     assert waiting.sent_at == later and waiting.status == "queued"
     # Sent once per RESEND_AFTER, not at every round.
     assert services.experiment_resend_lost(now=later + timedelta(seconds=30)) == []
+    in_queue[0] = None
+    queue_size[0] = 0
     assert services.experiment_resend_lost(now=later + timedelta(seconds=121)) == [waiting.pk]
 
 
 def test_the_real_broker_gets_a_lost_task_back(
     alice: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """With the broker of this test run (database, or Redis), a task purged from the queue
-    as a Redis restart would lose it is put back by the next round."""
+    """With the broker of this test run (database, or Redis), a task lost from the queue as a
+    Redis restart would lose it is put back by the next round, even behind a backlog."""
     from django_q.brokers import get_broker
     from django_q.conf import Conf
+    from django_q.signing import SignedPackage
+    from django_q.tasks import async_task
 
     monkeypatch.setattr(Conf, "SYNC", False)  # queued in the broker, not run here
     settings.MAX_ACTIVE_EXPERIMENTS = 10
@@ -250,22 +262,27 @@ def test_the_real_broker_gets_a_lost_task_back(
     broker = get_broker()
     broker.purge_queue()
     try:
-        experiment = create(alice)
-        services.enqueue(experiment_id=experiment.pk)
-        assert services.broker_queue_size() == 1
-        broker.purge_queue()
-        assert services.broker_queue_size() == 0
-        sent_at = Experiment.objects.get(pk=experiment.pk).sent_at
+        lost, behind = create(alice), create(alice)
+        services.enqueue(experiment_id=lost.pk)
+        assert services.broker_waiting_experiments() == {lost.pk}
+        broker.purge_queue()  # the restart
+        services.enqueue(experiment_id=behind.pk)  # sent after it, still waiting
+        async_task("math.floor", 2.5)  # a task of another kind is no experiment's
+        assert services.broker_queue_size() == 2
+        assert services.broker_waiting_experiments() == {behind.pk}
+        Experiment.objects.filter(pk__in=[lost.pk, behind.pk]).update(sent_at=timezone.now())
+        sent_at = Experiment.objects.get(pk=lost.pk).sent_at
         assert sent_at is not None
-        assert services.experiment_resend_lost(now=sent_at + timedelta(seconds=121)) == [
-            experiment.pk
-        ]
-        assert services.broker_queue_size() == 1
-        from django_q.signing import SignedPackage
+        later = sent_at + timedelta(seconds=121)
+        assert services.experiment_resend_lost(now=later) == [lost.pk]
+        assert services.broker_waiting_experiments() == {lost.pk, behind.pk}
+        assert services.broker_queue_size() == 3
 
-        [(task_id, payload)] = broker.dequeue()
-        task = SignedPackage.loads(payload)
-        assert tuple(task["args"]) == (experiment.pk,)
-        broker.acknowledge(task_id)
+        args = []
+        for _ in range(3):
+            [(task_id, payload)] = broker.dequeue()
+            args.append(tuple(SignedPackage.loads(payload)["args"]))
+            broker.acknowledge(task_id)
+        assert sorted(args) == sorted([(behind.pk,), (2.5,), (lost.pk,)])
     finally:
         broker.purge_queue()
