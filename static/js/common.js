@@ -1,5 +1,6 @@
 // Helpers shared by the page scripts: building elements, JSON calls to /api/v1/ with the
-// session's CSRF token, and how numbers and progress are written. Loaded before each page's own script, as window.ShapeShop.
+// session's CSRF token, and how numbers and progress are written. Loaded before each page's
+// own script, as window.ShapeShop.
 (() => {
   "use strict";
 
