@@ -1,7 +1,8 @@
 """Load benchmark: many users at once against a real server and 1, 2 or 4 task workers.
 
 For each worker count it starts, on loopback and on a fresh temporary database, a web server
-(``manage.py runserver --noreload``, threaded) and one ``manage.py qcluster`` with that many
+(``manage.py runserver --noreload``, threaded; or with ``--server gunicorn`` the production
+server, 2 processes of 4 threads) and one ``manage.py qcluster`` with that many
 worker processes, warms the workers up (TensorFlow import), then lets USERS simulated users
 (threads) each
 
@@ -20,6 +21,7 @@ experiment finished, none stuck in ``queued``/``running``, each started exactly 
     .venv/bin/python bench/bench_load.py                       # 50 users; 1, 2, 4 workers
     .venv/bin/python bench/bench_load.py --workers 2 --users 20
     .venv/bin/python bench/bench_load.py --database postgres    # PostgreSQL + Redis broker
+    .venv/bin/python bench/bench_load.py --server gunicorn      # the production web server
 
 The limits that would stop 50 users from one address (token throttle, create throttle,
 active experiments) are raised through the environment for the benchmark's server only.
@@ -220,7 +222,9 @@ def warm_up(env: dict[str, str], base: str, workers: int, deadline_s: float = 12
         raise SystemExit(f"warm-up runs {sorted(pending)} did not finish")
 
 
-def run_once(workers: int, users: int, database: str, ramp_s: float, timeout_s: float) -> dict:
+def run_once(
+    workers: int, users: int, database: str, ramp_s: float, timeout_s: float, server: str
+) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="shapeshop-load-"))
     port = free_port()
     env = {
@@ -235,8 +239,12 @@ def run_once(workers: int, users: int, database: str, ramp_s: float, timeout_s: 
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "LOG_LEVEL": "WARNING",
         # runserver starts a thread per request: persistent connections would pile up to
-        # one per request thread and exhaust PostgreSQL's max_connections.
-        "DB_CONN_MAX_AGE": "0",
+        # one per request thread and exhaust PostgreSQL's max_connections. gunicorn's
+        # threads are a fixed few, and each keeps its connection.
+        "DB_CONN_MAX_AGE": "0" if server == "runserver" else "60",
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_WORKERS": "2",
+        "WEB_THREADS": "4",
     }
     dbname = f"shapeshop_load_{port}"
     if database == "postgres":
@@ -253,7 +261,7 @@ def run_once(workers: int, users: int, database: str, ramp_s: float, timeout_s: 
 
     def start(*command: str) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
-            [PYTHON, "manage.py", *command],
+            list(command),
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -261,8 +269,11 @@ def run_once(workers: int, users: int, database: str, ramp_s: float, timeout_s: 
             start_new_session=True,
         )
 
-    web = start("runserver", "--noreload", f"127.0.0.1:{port}")
-    cluster = start("qcluster")
+    if server == "gunicorn":
+        web = start(str(Path(PYTHON).parent / "gunicorn"))  # reads gunicorn.conf.py
+    else:
+        web = start(PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}")
+    cluster = start(PYTHON, "manage.py", "qcluster")
     base = f"http://127.0.0.1:{port}"
     results = [UserResult(user=n) for n in range(users)]
     try:
@@ -320,6 +331,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--server", choices=["runserver", "gunicorn"], default="runserver")
     parser.add_argument("--ramp", type=float, default=2.0, help="seconds to start all users")
     parser.add_argument("--timeout", type=float, default=600, help="per worker count, s")
     parser.add_argument("--json", help="also write the results to this file")
@@ -327,14 +339,17 @@ def main() -> int:
 
     rows = []
     for workers in args.workers:
-        print(f"{workers} worker(s), {args.users} users, {args.database} ...", flush=True)
-        row = run_once(workers, args.users, args.database, args.ramp, args.timeout)
+        print(
+            f"{workers} worker(s), {args.users} users, {args.database}, {args.server} ...",
+            flush=True,
+        )
+        row = run_once(workers, args.users, args.database, args.ramp, args.timeout, args.server)
         rows.append(row)
         print(json.dumps(row, indent=1), flush=True)
 
     print(
         f"\n{args.users} users, {CONFIG['model']}, {len(CONFIG['classes'])} classes, "
-        f"{CONFIG['epochs']} epochs, {args.database}"
+        f"{CONFIG['epochs']} epochs, {args.database}, {args.server}"
     )
     print(
         "| workers | done | errors | experiments/min | p50 s | p95 s | peak RSS one worker MB "

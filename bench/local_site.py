@@ -40,7 +40,8 @@ def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]]) -> None:
         try:
             requests.get(url, timeout=1)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not listening yet, or (gunicorn) listening while its workers still start.
             time.sleep(0.1)
     raise SystemExit("the web server did not start")
 
