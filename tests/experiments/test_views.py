@@ -36,6 +36,21 @@ def test_landing_is_public_and_shows_every_catalogue_shape(client):
 
 
 @pytest.mark.django_db
+def test_landing_shows_the_example_at_its_real_size(client):
+    from django.contrib.staticfiles import finders
+    from PIL import Image
+
+    html = client.get(reverse("landing")).content.decode()
+    match = re.search(r'<img src="([^"]+landing-example\.png)" width="(\d+)" height="(\d+)"', html)
+    assert match is not None
+    path = finders.find("img/landing-example.png")
+    assert path is not None
+    with Image.open(path) as picture:
+        assert picture.format == "PNG"
+        assert picture.size == (int(match.group(2)), int(match.group(3)))
+
+
+@pytest.mark.django_db
 def test_landing_offers_the_builder_to_a_logged_in_user(alice_client):
     html = alice_client.get(reverse("landing")).content.decode()
     assert reverse("builder") in html
