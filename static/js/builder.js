@@ -840,7 +840,17 @@
     }
     const extras = extraSettings(detail.config || {});
     if (extras.length) meta.append(el("span", { text: extras.join(" · ") }));
+    const origin = originText(detail);
+    if (origin) meta.append(el("span", { className: "result-origin", text: origin }));
     return meta;
+  }
+
+  // Where a follow-up run came from: its source's number when that row is on the page.
+  function originText(detail) {
+    if (!detail.source) return null;
+    const source = rows.get(detail.source);
+    const name = source && source.detail ? `[${source.detail.number}]` : `experiment ${detail.source}`;
+    return detail.kind === "revisualize" ? `new images from the weights of ${name}` : `a re-run of ${name}`;
   }
 
   function progressBlock(detail) {
@@ -959,8 +969,114 @@
       parts.push(cards);
       const effects = effectsBlock(detail);
       if (effects) parts.push(effects);
+      parts.push(followUps(detail));
     }
     return parts;
+  }
+
+  // ---------------------------------------------------------------- follow-up runs
+
+  // Under a finished row: train the same settings again with a new seed (is the picture
+  // stable?), or generate new images from its stored weights with other image settings.
+  function followUps(detail) {
+    const label = detail.number ?? detail.id;
+    const status = el("p", { className: "follow-up-status", role: "status" });
+    const rerun = el("button", {
+      type: "button",
+      className: "button button-secondary button-small follow-up-rerun",
+      text: "Run again with a new seed",
+      "aria-label": `Run experiment ${label} again with a new seed`,
+    });
+    rerun.addEventListener("click", () =>
+      startFollowUp(detail, "rerun", { seed: Math.floor(Math.random() * 2 ** 31) }, rerun, status),
+    );
+    const form = revisualizeForm(detail, status);
+    const toggle = el("button", {
+      type: "button",
+      className: "button button-secondary button-small follow-up-images",
+      text: "New images from these weights…",
+      "aria-expanded": "false",
+      "aria-controls": form.id,
+      "aria-label": `New images from the weights of experiment ${label}`,
+    });
+    toggle.addEventListener("click", () => {
+      form.hidden = !form.hidden;
+      toggle.setAttribute("aria-expanded", String(!form.hidden));
+      if (!form.hidden) form.querySelector("select").focus();
+    });
+    return el("div", { className: "follow-ups" }, el("div", { className: "follow-up-buttons" }, rerun, toggle), form, status);
+  }
+
+  function revisualizeForm(detail, status) {
+    const config = detail.config || {};
+    const prefix = `revisualize-${detail.id}`;
+    const field = (name, label, control) =>
+      el("div", { className: "follow-up-field" }, el("label", { for: `${prefix}-${name}`, text: label }), control);
+    const initial = el("select", { id: `${prefix}-initial_image`, name: "initial_image" });
+    for (const [key, image] of Object.entries(settings.initialImages)) {
+      initial.append(el("option", { value: key, text: image.name, selected: key === config.initial_image }));
+    }
+    const [stepLow, stepHigh] = settings.limits.step_size;
+    const step = el("input", {
+      id: `${prefix}-step_size`,
+      name: "step_size",
+      type: "number",
+      step: "any",
+      min: stepLow,
+      max: stepHigh,
+      required: true,
+      value: config.step_size ?? settings.defaults.step_size,
+    });
+    const objective = el("select", { id: `${prefix}-objective`, name: "objective" });
+    for (const [value, text] of [["probability", "Class probability"], ["logit", "Logit"]]) {
+      objective.append(el("option", { value, text, selected: value === (config.objective ?? "probability") }));
+    }
+    const form = el(
+      "form",
+      { className: "follow-up-form", id: `${prefix}-form`, hidden: true, novalidate: true },
+      field("initial_image", "Initial image", initial),
+      field("step_size", "Step size", step),
+      field("objective", "Objective", objective),
+      el("button", { type: "submit", className: "button button-small", text: "Generate" }),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const body = { initial_image: initial.value, step_size: Number(step.value), objective: objective.value };
+      if (step.value.trim() === "" || !Number.isFinite(body.step_size)) {
+        status.textContent = "step_size: enter a number.";
+        status.classList.add("is-error");
+        step.focus();
+        return;
+      }
+      const started = await startFollowUp(detail, "revisualize", body, form.querySelector("[type=submit]"), status);
+      if (started) form.hidden = true;
+    });
+    return form;
+  }
+
+  async function startFollowUp(detail, path, body, button, status) {
+    button.disabled = true;
+    status.classList.remove("is-error");
+    status.textContent = "Starting…";
+    try {
+      const response = await apiFetch(`${settings.api}experiments/${detail.id}/${path}/`, {
+        method: "POST",
+        body: JSON.stringify(body),
+      });
+      if (response.status === 201 && response.body) {
+        upsertRow(response.body, { prepend: true });
+        watch(response.body);
+        status.textContent = `Started [${response.body.number}]: its row is at the top.`;
+        return true;
+      }
+      status.textContent = describeErrors(response.body, response.status);
+    } catch (_error) {
+      status.textContent = "The server could not be reached. Try again.";
+    } finally {
+      button.disabled = false;
+    }
+    status.classList.add("is-error");
+    return false;
   }
 
   // ---------------------------------------------------------------- highlight effects

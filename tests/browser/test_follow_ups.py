@@ -1,0 +1,67 @@
+"""Follow-up runs from a finished row of the Model Builder: the same settings with a new
+seed, and new images from the stored weights. Trained for real (the queue runs in-process)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from experiments import services
+from experiments.models import Experiment
+from tests.browser.test_builder import log_in
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+TINY = {"classes": ["box", "line", "circle"], "epochs": 3, "max_steps": 12, "copies": 5}
+
+
+def test_run_again_and_new_images_from_a_finished_row(
+    page: Page, live_server: Any, alice: Any
+) -> None:
+    source = services.experiment_create(user=alice, config={**TINY, "seed": 5})
+    source.refresh_from_db()
+    assert source.status == "done", source.error
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    rows = page.locator(".result-row")
+    expect(rows).to_have_count(1)
+    first = page.locator(f"#experiment-{source.pk}")
+
+    # The same settings again with a new seed: a new row on top, marked as a re-run.
+    first.get_by_role("button", name="Run experiment 1 again with a new seed").click()
+    expect(rows).to_have_count(2)
+    rerun_row = rows.first
+    expect(rerun_row).to_have_attribute("data-status", "done", timeout=60_000)
+    expect(rerun_row.locator(".result-origin")).to_have_text("a re-run of [1]")
+    expect(first.locator(".follow-up-status")).to_contain_text("Started [2]")
+    rerun = Experiment.objects.get(owner=alice, number=2)
+    assert rerun.source_id == source.pk and rerun.kind == "train"
+    assert rerun.seed != source.seed
+    assert {k: v for k, v in rerun.config.items() if k != "seed"} == {
+        k: v for k, v in source.config.items() if k != "seed"
+    }
+
+    # New images from the stored weights, with other image settings; a bad step first.
+    first.get_by_role("button", name="New images from the weights of experiment 1").click()
+    form = first.locator(".follow-up-form")
+    expect(form).to_be_visible()
+    form.get_by_label("Initial image").select_option("white")
+    form.get_by_label("Step size").fill("0")
+    form.get_by_role("button", name="Generate").click()
+    expect(first.locator(".follow-up-status")).to_contain_text("step_size")
+    assert Experiment.objects.filter(owner=alice).count() == 2  # nothing queued
+    form.get_by_label("Step size").fill("0.01")
+    form.get_by_role("button", name="Generate").click()
+    expect(rows).to_have_count(3)
+    images_row = rows.first
+    expect(images_row).to_have_attribute("data-status", "done", timeout=60_000)
+    expect(images_row.locator(".result-origin")).to_have_text("new images from the weights of [1]")
+    expect(form).to_be_hidden()
+    expect(images_row.locator(".card")).to_have_count(3)
+    new_images = Experiment.objects.get(owner=alice, number=3)
+    assert new_images.kind == "revisualize" and new_images.source_id == source.pk
+    assert new_images.config["initial_image"] == "white"
+    assert new_images.config["step_size"] == 0.01
+    assert source.weights_sha256 and new_images.weights_sha256 == source.weights_sha256
