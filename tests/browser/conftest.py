@@ -9,13 +9,18 @@ to the database under that loop).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Chromium's background services try to reach the internet; on a closed network those
@@ -65,3 +70,44 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "viewport": {"width": 1200, "height": 900}}
+
+
+# How long the live server must have been idle before the test's database is emptied.
+QUIET_S = 0.3
+
+
+@pytest.fixture(autouse=True)
+def _requests_end_before_the_database_is_emptied(live_server: Any, page: Any) -> Iterator[None]:
+    """After each browser test the page is left, so its scripts send what they still hold
+    (the study log sends its queue on leaving), and every request the live server is still
+    serving ends before the test database is emptied. A request writing during the emptying
+    deadlocks with it on PostgreSQL, and the next test finds this one's rows."""
+    lock = threading.Lock()
+    state = {"active": 0, "changed": time.monotonic()}
+
+    def started(**_: Any) -> None:
+        with lock:
+            state["active"] += 1
+            state["changed"] = time.monotonic()
+
+    def finished(**_: Any) -> None:
+        with lock:
+            state["active"] -= 1
+            state["changed"] = time.monotonic()
+
+    request_started.connect(started, dispatch_uid="browser-test-requests", weak=False)
+    request_finished.connect(finished, dispatch_uid="browser-test-requests", weak=False)
+    try:
+        yield
+        with contextlib.suppress(PlaywrightError):  # a test may have closed its page
+            page.goto("about:blank")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with lock:
+                idle = state["active"] <= 0 and time.monotonic() - state["changed"] > QUIET_S
+            if idle:
+                break
+            time.sleep(0.05)
+    finally:
+        request_started.disconnect(dispatch_uid="browser-test-requests")
+        request_finished.disconnect(dispatch_uid="browser-test-requests")
