@@ -13,8 +13,8 @@ Every ``WATCHDOG_INTERVAL`` seconds it
 
 The thread starts when django-q spawns a worker process (its ``post_spawn`` signal, sent in
 the new process; not in sync mode, where no worker process exists), so every worker of
-every machine watches every other one. The thread only
-talks to the database; it never touches TensorFlow.
+every machine watches every other one. The thread only talks to the database; it never
+touches TensorFlow.
 """
 
 from __future__ import annotations

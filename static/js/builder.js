@@ -990,7 +990,7 @@
     rerun.addEventListener("click", () =>
       startFollowUp(detail, "rerun", { seed: Math.floor(Math.random() * 2 ** 31) }, rerun, status),
     );
-    const form = revisualizeForm(detail, status);
+    const form = revisualizeForm(detail, status, () => showForm(false));
     const toggle = el("button", {
       type: "button",
       className: "button button-secondary button-small follow-up-images",
@@ -999,15 +999,18 @@
       "aria-controls": form.id,
       "aria-label": `New images from the weights of experiment ${label}`,
     });
+    function showForm(shown) {
+      form.hidden = !shown;
+      toggle.setAttribute("aria-expanded", String(shown));
+    }
     toggle.addEventListener("click", () => {
-      form.hidden = !form.hidden;
-      toggle.setAttribute("aria-expanded", String(!form.hidden));
+      showForm(form.hidden);
       if (!form.hidden) form.querySelector("select").focus();
     });
     return el("div", { className: "follow-ups" }, el("div", { className: "follow-up-buttons" }, rerun, toggle), form, status);
   }
 
-  function revisualizeForm(detail, status) {
+  function revisualizeForm(detail, status, onStarted) {
     const config = detail.config || {};
     const prefix = `revisualize-${detail.id}`;
     const field = (name, label, control) =>
@@ -1041,15 +1044,9 @@
     );
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const body = { initial_image: initial.value, step_size: Number(step.value), objective: objective.value };
-      if (step.value.trim() === "" || !Number.isFinite(body.step_size)) {
-        status.textContent = "step_size: enter a number.";
-        status.classList.add("is-error");
-        step.focus();
-        return;
-      }
-      const started = await startFollowUp(detail, "revisualize", body, form.querySelector("[type=submit]"), status);
-      if (started) form.hidden = true;
+      // The server checks the step (an empty field arrives as null) and names it when it refuses.
+      const body = { initial_image: initial.value, step_size: step.valueAsNumber, objective: objective.value };
+      if (await startFollowUp(detail, "revisualize", body, form.querySelector("[type=submit]"), status)) onStarted();
     });
     return form;
   }

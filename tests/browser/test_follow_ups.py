@@ -59,6 +59,9 @@ def test_run_again_and_new_images_from_a_finished_row(
     expect(images_row).to_have_attribute("data-status", "done", timeout=60_000)
     expect(images_row.locator(".result-origin")).to_have_text("new images from the weights of [1]")
     expect(form).to_be_hidden()
+    expect(
+        first.get_by_role("button", name="New images from the weights of experiment 1")
+    ).to_have_attribute("aria-expanded", "false")
     expect(images_row.locator(".card")).to_have_count(3)
     new_images = Experiment.objects.get(owner=alice, number=3)
     assert new_images.kind == "revisualize" and new_images.source_id == source.pk
