@@ -1,23 +1,22 @@
-"""The admin console (staff only): every table with its images shown inline."""
+"""The admin console (staff only) for runs: experiments and their results, images inline."""
 
 from __future__ import annotations
 
 import base64
 
-import numpy as np
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from experiments import revisualize, services
-from experiments.models import ClassResult, Experiment, Highlight, SavedComparison, ShapeClass
+from experiments import services
+from experiments.models import ClassResult, Experiment
 
 PREVIEW_SIZE = 56
 
 
-def _img(data: bytes, title: str = "") -> str:
+def preview_img(data: bytes, title: str = "") -> str:
     """An inline <img> of PNG bytes: media files need not be served to show them here."""
     encoded = base64.b64encode(data).decode("ascii")
     return format_html(
@@ -34,49 +33,9 @@ def _img(data: bytes, title: str = "") -> str:
 def _stored_png(field: object, title: str = "") -> str:
     try:
         with field.open("rb") as handle:  # type: ignore[attr-defined]
-            return _img(handle.read(), title)
+            return preview_img(handle.read(), title)
     except (FileNotFoundError, ValueError):
         return "(missing)"
-
-
-@admin.register(ShapeClass)
-class ShapeClassAdmin(admin.ModelAdmin):
-    list_display = ["name", "key", "owner", "preview", "updated_at"]
-    list_filter = [("owner", admin.EmptyFieldListFilter), "created_at"]
-    search_fields = ["name", "key", "owner__username"]
-    readonly_fields = ["preview", "created_at", "updated_at"]
-    raw_id_fields = ["owner"]
-
-    @admin.display(description="image")
-    def preview(self, shape_class: ShapeClass) -> str:
-        from models_zoo.render import to_png
-
-        try:
-            return _img(to_png(np.asarray(shape_class.pixels, dtype=np.float32)), shape_class.name)
-        except (TypeError, ValueError):
-            return "(not a valid image)"
-
-
-@admin.register(Highlight)
-class HighlightAdmin(admin.ModelAdmin):
-    list_display = ["class_ref", "owner", "masks", "updated_at"]
-    search_fields = ["class_ref", "owner__username"]
-    list_select_related = ["owner"]
-    raw_id_fields = ["owner", "shape_class"]
-    readonly_fields = ["masks", "created_at", "updated_at"]
-
-    @admin.display(description="yellow and red")
-    def masks(self, highlight: Highlight) -> str:
-        from models_zoo.render import to_png
-
-        try:
-            yellow = np.asarray(highlight.relevant, dtype=np.float32)
-            red = np.asarray(highlight.irrelevant, dtype=np.float32)
-            # Grey shows the yellow (relevant) region, white the red one.
-            picture = np.maximum(0.5 * yellow, red)
-            return _img(to_png(picture, normalise=False), str(highlight))
-        except (TypeError, ValueError):
-            return "(not a valid mask)"
 
 
 class ClassResultInline(admin.TabularInline):
@@ -224,7 +183,7 @@ class ExperimentAdmin(admin.ModelAdmin):
         queued, refused = 0, []
         for experiment in queryset.select_related("owner"):
             try:
-                revisualize.experiment_rerun(user=experiment.owner, source=experiment)
+                services.experiment_rerun(user=experiment.owner, source=experiment)
                 queued += 1
             except (services.TooManyActive, ValidationError) as error:
                 reason = "; ".join(getattr(error, "messages", [str(error)]))
@@ -268,11 +227,3 @@ class ClassResultAdmin(admin.ModelAdmin):
     @admin.display(description="original")
     def original(self, result: ClassResult) -> str:
         return _stored_png(result.template, result.name)
-
-
-@admin.register(SavedComparison)
-class SavedComparisonAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "experiment_ids", "created_at"]
-    search_fields = ["name", "owner__username"]
-    list_select_related = ["owner"]
-    raw_id_fields = ["owner"]

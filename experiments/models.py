@@ -1,4 +1,4 @@
-"""Tables of the platform: classes to train on, experiments, and each class's result.
+"""Tables of runs: experiments and each class's result.
 
 An ``Experiment`` row records its own state (queued -> running -> done | failed | cancelled)
 so that a page, the admin and a worker on another machine all read the same truth. It keeps
@@ -18,60 +18,42 @@ from django.db import models
 IMAGE_SIZE = 28
 
 
-def validate_pixels(value: Any) -> None:
-    """A 28x28 grid of finite numbers in [0, 1], as a list of rows."""
-    message = f"must be {IMAGE_SIZE} rows of {IMAGE_SIZE} numbers between 0 and 1"
-    if not isinstance(value, list) or len(value) != IMAGE_SIZE:
-        raise ValidationError(message, code="shape")
-    for row in value:
+def clean_grid(value: Any, *, field: str) -> list[list[float]]:
+    """A 28x28 nested list of finite numbers in [0, 1], or a ValidationError naming ``field``
+    and what is wrong: the grid's size, a non-number, a NaN or an out-of-range value."""
+    if not isinstance(value, list):
+        raise ValidationError({field: [f"send {IMAGE_SIZE} rows of {IMAGE_SIZE} numbers"]})
+    if len(value) != IMAGE_SIZE:
+        message = f"must be {IMAGE_SIZE} rows of {IMAGE_SIZE} numbers, not {len(value)} rows"
+        raise ValidationError({field: [message]})
+    rows: list[list[float]] = []
+    for index, row in enumerate(value):
         if not isinstance(row, list) or len(row) != IMAGE_SIZE:
-            raise ValidationError(message, code="shape")
+            size = len(row) if isinstance(row, list) else "not a list"
+            message = f"row {index} must hold {IMAGE_SIZE} numbers ({size})"
+            raise ValidationError({field: [message]})
+        cleaned: list[float] = []
         for pixel in row:
             if isinstance(pixel, bool) or not isinstance(pixel, int | float):
-                raise ValidationError(message, code="type")
-            if not math.isfinite(pixel) or not 0.0 <= pixel <= 1.0:
-                raise ValidationError(message, code="range")
+                message = f"row {index} holds {pixel!r}, which is not a number"
+                raise ValidationError({field: [message]})
+            if not math.isfinite(pixel):
+                message = f"row {index} holds a value that is not a finite number"
+                raise ValidationError({field: [message]})
+            if not 0.0 <= pixel <= 1.0:
+                message = f"row {index} holds {pixel:g}: every value must lie in [0, 1]"
+                raise ValidationError({field: [message]})
+            cleaned.append(float(pixel))
+        rows.append(cleaned)
+    return rows
 
 
-class ShapeClass(models.Model):
-    """A class image a user drew (or, with no owner, one kept beside the built-in catalogue)."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="shape_classes",
-        help_text="Empty for classes every user can see.",
-    )
-    key = models.SlugField(max_length=64, help_text="Stable name used in run configurations.")
-    name = models.CharField(max_length=80)
-    pixels = models.JSONField(
-        validators=[validate_pixels], help_text="28 rows of 28 numbers in [0, 1]."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["owner", "name"], name="shape_class_unique_name"),
-            models.UniqueConstraint(fields=["owner", "key"], name="shape_class_unique_key"),
-            models.UniqueConstraint(
-                fields=["name"],
-                condition=models.Q(owner__isnull=True),
-                name="shape_class_unique_shared_name",
-            ),
-            models.UniqueConstraint(
-                fields=["key"],
-                condition=models.Q(owner__isnull=True),
-                name="shape_class_unique_shared_key",
-            ),
-        ]
-        indexes = [models.Index(fields=["owner", "created_at"], name="shape_class_owner_created")]
-
-    def __str__(self) -> str:
-        return self.name
+def validate_pixels(value: Any) -> None:
+    """The model field validator of a 28x28 grid in [0, 1] (see :func:`clean_grid`)."""
+    try:
+        clean_grid(value, field="pixels")
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["pixels"]) from None
 
 
 class Experiment(models.Model):
@@ -180,37 +162,6 @@ class Experiment(models.Model):
         return self.status in self.ACTIVE
 
 
-class Highlight(models.Model):
-    """One user's semantic highlight of one class image: a yellow mask (relevant: the class
-    itself) and a red mask (not part of the class), each 28x28 of 0s and 1s.
-
-    ``class_ref`` names the class as a run configuration does: a catalogue key such as ``box``
-    or ``drawn:<id>`` for one of the owner's drawn classes (then ``shape_class`` points at it,
-    so the highlight goes when the class does).
-    """
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="highlights"
-    )
-    class_ref = models.CharField(max_length=64)
-    shape_class = models.ForeignKey(
-        ShapeClass, on_delete=models.CASCADE, null=True, blank=True, related_name="highlights"
-    )
-    relevant = models.JSONField(validators=[validate_pixels], help_text="The yellow mask.")
-    irrelevant = models.JSONField(validators=[validate_pixels], help_text="The red mask.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["class_ref"]
-        constraints = [
-            models.UniqueConstraint(fields=["owner", "class_ref"], name="highlight_unique_class"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Highlight of {self.class_ref} by {self.owner}"
-
-
 def _result_path(instance: ClassResult, filename: str) -> str:
     return f"results/{instance.experiment_id}/{filename}"
 
@@ -243,22 +194,3 @@ class ClassResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} in {self.experiment}"
-
-
-class SavedComparison(models.Model):
-    """A named comparison of some of one user's experiments, with the page's options."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_comparisons"
-    )
-    name = models.CharField(max_length=80)
-    experiment_ids = models.JSONField(help_text="The compared experiments' ids, in column order.")
-    options = models.JSONField(default=dict, blank=True, help_text="Base column, all settings.")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="saved_comparison_owner")]
-
-    def __str__(self) -> str:
-        return self.name

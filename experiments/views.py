@@ -1,4 +1,4 @@
-"""HTML pages: the public landing page, sign-up and the Model Builder.
+"""HTML pages: the public landing page and the Model Builder.
 
 The views are thin: the builder page renders the choices (catalogue, architectures, bounds)
 and its script talks to the JSON API for everything else. TensorFlow is never imported here.
@@ -12,13 +12,10 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import render
 
-from experiments.forms import SignUpForm
 from models_zoo import config, shapes
 from models_zoo import render as shape_render
 from models_zoo.architectures import list_architectures
@@ -80,18 +77,6 @@ def landing(request: HttpRequest) -> HttpResponse:
         for shape in shapes.CATALOGUE.values()
     ]
     return render(request, "landing.html", {"thumbnails": thumbnails})
-
-
-@require_http_methods(["GET", "POST"])
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("builder")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("builder")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 def page_limits() -> dict[str, tuple[float, float]]:

@@ -55,14 +55,14 @@ def current_experiment() -> int | None:
 
 def check_once() -> int:
     """One round: beat for this process's experiment, then reap the stale ones."""
-    from experiments import services
+    from experiments import lifecycle, reliability
 
     try:
         experiment_id = current_experiment()
         if experiment_id is not None:
-            services.experiment_beat(experiment_id=experiment_id)
-        reaped = services.experiment_reap_stale()
-        return reaped + len(services.experiment_resend_lost())
+            lifecycle.experiment_beat(experiment_id=experiment_id)
+        reaped = reliability.experiment_reap_stale()
+        return reaped + len(reliability.experiment_resend_lost())
     finally:
         # A thread's connection is its own: close it rather than hold it between rounds.
         connection.close()

@@ -51,6 +51,23 @@ DEFAULT_HIGHLIGHT_LAMBDA = 10.0
 MIN_CLASSES = 2
 MAX_CLASSES = 32
 
+# The settings that only image generation reads: a re-visualization of stored weights may
+# change these and nothing else (the rest produced the weights).
+GENERATION_FIELDS = (
+    "initial_image",
+    "step_size",
+    "objective",
+    "threshold",
+    "max_steps",
+    "clip",
+    "l2",
+    "tv",
+    "blur_every",
+    "jitter",
+    "snapshot_every",
+    "seed",
+)
+
 # The paper's choices in the UI (other values within LIMITS are allowed too).
 STEP_SIZE_CHOICES = (0.001, 0.005, 0.01)
 EPOCH_CHOICES = (50, 100, 150, 200, 250)

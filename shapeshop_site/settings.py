@@ -78,22 +78,26 @@ INSTALLED_APPS = [
     # Swagger UI's own files, served by us: the API docs work offline, with no CDN.
     "drf_spectacular_sidecar",
     "django_q",
+    # Runs first; the feature apps beside it depend on it, never the other way round.
     "experiments",
+    "drawing",
+    "history",
+    "accounts",
     "studies",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "experiments.middleware.SecurityHeadersMiddleware",
-    "experiments.middleware.DatabaseUnavailableMiddleware",
-    "experiments.middleware.RequestTooLargeMiddleware",
+    "shapeshop_site.middleware.SecurityHeadersMiddleware",
+    "shapeshop_site.middleware.DatabaseUnavailableMiddleware",
+    "shapeshop_site.middleware.RequestTooLargeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "experiments.middleware.LoginThrottleMiddleware",
+    "accounts.lockout.LoginThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "shapeshop_site.urls"
@@ -301,7 +305,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {
-        "experiments": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+        app: {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}
+        for app in ("experiments", "drawing", "history", "accounts", "studies", "shapeshop_site")
     },
 }
 

@@ -20,8 +20,8 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from experiments.api.errors import bad_request
-from experiments.api.extra import DETAIL, FIELD_ERRORS
 from experiments.api.pagination import ExperimentPagination
+from experiments.api.schema import DETAIL, FIELD_ERRORS
 from studies import exports, selectors, services
 from studies.serializers import (
     EnrolSerializer,

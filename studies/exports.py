@@ -10,7 +10,7 @@ import json
 import zipfile
 from typing import Any
 
-from experiments.api.extra import csv_text
+from experiments.exports import csv_text
 from studies.models import Condition, Event, Participant, Study, StudyExperiment
 from studies.services import pseudonym
 

@@ -10,17 +10,17 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from experiments import revisualize, selectors, services
-from experiments.api import extra
+from experiments import selectors, services
 from experiments.api.errors import bad_request
+from experiments.api.filters import ExperimentFilterSerializer, filtered_experiments
 from experiments.api.pagination import ExperimentPagination
+from experiments.api.schema import DETAIL, FIELD_ERRORS, TOO_MANY
 from experiments.api.serializers import (
     ArchitectureSerializer,
     CatalogueEntrySerializer,
@@ -32,13 +32,6 @@ from models_zoo.architectures import list_architectures
 
 # Noise classes have no fixed image: their thumbnail is one draw from a fixed seed.
 THUMBNAIL_SEED = 0
-
-
-class TokenView(ObtainAuthToken):
-    """Exchanges a username and password for the user's API token."""
-
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
 
 
 def _png(data: bytes) -> HttpResponse:
@@ -110,18 +103,18 @@ class ExperimentListView(APIView):
         return super().get_throttles()
 
     @extend_schema(
-        parameters=[extra.ExperimentFilterSerializer],
-        responses={200: ExperimentSerializer(many=True), 400: extra.FIELD_ERRORS},
+        parameters=[ExperimentFilterSerializer],
+        responses={200: ExperimentSerializer(many=True), 400: FIELD_ERRORS},
     )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(extra.filtered_experiments(request), request, view=self)
+        page = paginator.paginate_queryset(filtered_experiments(request), request, view=self)
         data = ExperimentSerializer(page, many=True).data
         return paginator.get_paginated_response(data)
 
     @extend_schema(
         request=ExperimentCreateSerializer,
-        responses={201: ExperimentSerializer, 400: extra.FIELD_ERRORS, 429: extra.TOO_MANY},
+        responses={201: ExperimentSerializer, 400: FIELD_ERRORS, 429: TOO_MANY},
     )
     def post(self, request: Request) -> Response:
         try:
@@ -144,11 +137,11 @@ class ExperimentDetailView(APIView):
         experiment = selectors.experiment_get(user=request.user, pk=pk)
         return Response(ExperimentSerializer(experiment).data)
 
-    @extend_schema(responses={204: None, 404: extra.DETAIL})
+    @extend_schema(responses={204: None, 404: DETAIL})
     def delete(self, request: Request, pk: int) -> Response:
         """Deletes the experiment, its results and files (a running one stops)."""
         experiment = selectors.experiment_get(user=request.user, pk=pk)
-        revisualize.experiment_delete(user=request.user, experiment=experiment)
+        services.experiment_delete(user=request.user, experiment=experiment)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

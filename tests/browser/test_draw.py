@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from experiments.models import Experiment, Highlight, ShapeClass
+from drawing.models import Highlight, ShapeClass
+from experiments.models import Experiment
 from models_zoo import shapes
 from tests.browser.test_builder import choose_epochs, log_in
 from tests.conftest import PASSWORD

@@ -13,7 +13,8 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from experiments import services
-from experiments.models import Experiment, SavedComparison
+from experiments.models import Experiment
+from history.models import SavedComparison
 from tests.conftest import PASSWORD
 from tests.experiments.test_history_support import store_finished
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from drawing.models import ShapeClass
 from experiments import services, tasks
-from experiments.models import Experiment, ShapeClass
+from experiments.models import Experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def done_experiment(alice: Any) -> Experiment:
     [
         "/admin/experiments/experiment/",
         "/admin/experiments/classresult/",
-        "/admin/experiments/shapeclass/",
+        "/admin/drawing/shapeclass/",
         "/admin/django_q/schedule/",
         "/admin/django_q/success/",
         "/admin/django_q/failure/",
@@ -87,7 +88,7 @@ def test_the_cancel_action_cancels_active_experiments(staff_client: Client, bob:
 def test_drawn_classes_show_a_preview(staff_client: Client, alice: Any) -> None:
     pixels = [[1.0 if 10 <= c <= 17 else 0.0 for c in range(28)] for _ in range(28)]
     ShapeClass.objects.create(owner=alice, key="bar", name="Bar", pixels=pixels)
-    listing = staff_client.get("/admin/experiments/shapeclass/").content.decode()
+    listing = staff_client.get("/admin/drawing/shapeclass/").content.decode()
     assert "Bar" in listing and "data:image/png;base64," in listing
 
 

@@ -13,7 +13,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from experiments import revisualize, services, tasks
+from experiments import services, tasks
 from experiments.models import ClassResult, Experiment
 
 pytestmark = pytest.mark.django_db
@@ -172,7 +172,7 @@ def test_revisualize_reuses_the_stored_weights_with_new_image_settings(
     body = response.json()
     assert body["kind"] == "revisualize" and body["source"] == done.pk
     assert body["status"] == "queued"
-    assert revisualize.revisualize_task(body["id"]) == "done"
+    assert tasks.revisualize_task(body["id"]) == "done"
 
     again = Experiment.objects.get(pk=body["id"])
     assert again.status == "done", again.error
@@ -212,7 +212,7 @@ def test_a_weights_file_altered_after_queueing_fails_the_task_clearly(
     assert response.status_code == 201
     with default_storage.open(done.weights.name, "ab") as handle:
         handle.write(b"tampered")
-    assert revisualize.revisualize_task(response.json()["id"]) == "failed"
+    assert tasks.revisualize_task(response.json()["id"]) == "failed"
     failed = Experiment.objects.get(pk=response.json()["id"])
     assert failed.status == "failed"
     assert "weights" in failed.error and "SHA-256" in failed.error

@@ -11,8 +11,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from experiments import drawing, services
-from experiments.models import Experiment, Highlight, ShapeClass
+from drawing import imaging
+from drawing import services as drawing_services
+from drawing.models import Highlight, ShapeClass
+from experiments import services
+from experiments.models import Experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -75,14 +78,14 @@ def test_a_drawn_class_is_stored_listed_changed_and_deleted(alice_api: Any, alic
 
 
 def test_names_are_unique_per_user_not_across_users(alice: Any, bob: Any) -> None:
-    drawing.drawn_class_save(user=alice, name="House", pixels=house())
-    drawing.drawn_class_save(user=bob, name="House", pixels=house())
+    drawing_services.drawn_class_save(user=alice, name="House", pixels=house())
+    drawing_services.drawn_class_save(user=bob, name="House", pixels=house())
     with pytest.raises(ValidationError) as caught:
-        drawing.drawn_class_save(user=alice, name="  house ", pixels=house())
+        drawing_services.drawn_class_save(user=alice, name="  house ", pixels=house())
     assert "already have a class named 'house'" in caught.value.message_dict["name"][0]
     # Saving a class under its own name again is no clash.
     mine = ShapeClass.objects.get(owner=alice)
-    drawing.drawn_class_save(user=alice, name="House", pixels=house(), shape_class=mine)
+    drawing_services.drawn_class_save(user=alice, name="House", pixels=house(), shape_class=mine)
 
 
 # --- bad input ---------------------------------------------------------------------------
@@ -122,7 +125,7 @@ def test_bad_classes_get_a_400_naming_the_problem_and_nothing_is_stored(
 
 def test_nan_pixels_are_refused(alice: Any, alice_api: Any) -> None:
     with pytest.raises(ValidationError) as caught:
-        drawing.drawn_class_save(user=alice, name="A", pixels=grid_with(float("nan")))
+        drawing_services.drawn_class_save(user=alice, name="A", pixels=grid_with(float("nan")))
     assert "not a finite number" in caught.value.message_dict["pixels"][0]
     # JSON itself has no NaN: a body carrying one is refused as bad JSON.
     body = '{"name": "A", "pixels": [[NaN]]}'
@@ -140,7 +143,7 @@ def test_a_duplicate_name_is_a_400_and_the_first_class_stays(alice_api: Any) -> 
 
 
 def test_a_bad_change_leaves_the_class_as_it_was(alice: Any, alice_api: Any) -> None:
-    shape_class = drawing.drawn_class_save(user=alice, name="House", pixels=house())
+    shape_class = drawing_services.drawn_class_save(user=alice, name="House", pixels=house())
     response = alice_api.put(
         f"{URL}{shape_class.pk}/", {"name": "Other", "pixels": [[0.0] * 28] * 28}, format="json"
     )
@@ -203,7 +206,7 @@ def test_a_transparent_png_uses_its_opacity_as_the_shape(alice_api: Any) -> None
         (b"GIF89a" + b"\0" * 40, "not a PNG or JPEG"),
         (png(np.full((20, 20), 128, dtype=np.uint8)), "one flat colour"),
         (png(np.zeros((1, 4097), dtype=np.uint8)), "at most 4096 on each side"),
-        (b"\x89PNG\r\n\x1a\n" + b"\0" * (drawing.MAX_UPLOAD_BYTES + 1), "larger than"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * (imaging.MAX_UPLOAD_BYTES + 1), "larger than"),
     ],
 )
 def test_bad_uploads_get_a_400_naming_the_image(alice_api: Any, data: bytes, words: str) -> None:
@@ -230,7 +233,7 @@ def test_a_gif_is_refused_even_when_it_is_a_real_image(alice_api: Any) -> None:
 
 
 def test_another_users_class_is_a_404_on_every_endpoint(alice: Any, bob_api: Any) -> None:
-    shape_class = drawing.drawn_class_save(user=alice, name="House", pixels=house())
+    shape_class = drawing_services.drawn_class_save(user=alice, name="House", pixels=house())
     url = f"{URL}{shape_class.pk}/"
     assert bob_api.get(URL).json() == []
     assert bob_api.get(url).status_code == 404
@@ -248,7 +251,7 @@ def test_the_endpoints_need_a_login(client: Any) -> None:
 
 
 def test_another_users_drawn_class_cannot_be_trained_on(alice: Any, bob_api: Any) -> None:
-    shape_class = drawing.drawn_class_save(user=alice, name="House", pixels=house())
+    shape_class = drawing_services.drawn_class_save(user=alice, name="House", pixels=house())
     response = bob_api.post(
         "/api/v1/experiments/",
         {"classes": ["box", f"drawn:{shape_class.pk}"], "epochs": 3},
@@ -265,9 +268,9 @@ def test_another_users_drawn_class_cannot_be_trained_on(alice: Any, bob_api: Any
 def test_an_experiment_mixes_drawn_and_catalogue_classes_and_keeps_a_copy(
     alice: Any, alice_api: Any
 ) -> None:
-    shape_class = drawing.drawn_class_save(user=alice, name="House", pixels=house())
+    shape_class = drawing_services.drawn_class_save(user=alice, name="House", pixels=house())
     ref = f"drawn:{shape_class.pk}"
-    drawing.highlight_save(
+    drawing_services.highlight_save(
         user=alice, ref=ref, relevant=[[0] * 28] * 28, irrelevant=[[1] * 4 + [0] * 24] * 28
     )
     response = alice_api.post(

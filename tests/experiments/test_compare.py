@@ -12,8 +12,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from PIL import Image
 
-from experiments import comparison, services, tasks
-from experiments.models import Experiment, SavedComparison
+from experiments import services, tasks
+from experiments.models import Experiment
+from history import comparison
+from history.models import SavedComparison
 from tests.experiments.test_history_support import store_finished
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from experiments import drawing
-from experiments.models import Experiment, Highlight
+from drawing import refs
+from drawing import services as drawing_services
+from drawing.models import Highlight
+from experiments.models import Experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +28,8 @@ def drawn_house(user: Any) -> str:
     grid = np.zeros((28, 28))
     grid[14:24, 8:20] = 1.0
     grid[8:14, 11:17] = 1.0
-    return drawing.drawn_ref(
-        drawing.drawn_class_save(user=user, name="House", pixels=grid.tolist())
+    return refs.drawn_ref(
+        drawing_services.drawn_class_save(user=user, name="House", pixels=grid.tolist())
     )
 
 
@@ -70,8 +72,8 @@ def test_a_drawn_class_can_be_highlighted_and_takes_its_highlight_along(
         URL, {"class": ref, "relevant": EMPTY, "irrelevant": RED}, format="json"
     )
     assert response.status_code == 201, response.json()
-    assert Highlight.objects.get().shape_class_id == drawing.drawn_id(ref)
-    alice_api.delete(f"/api/v1/classes/{drawing.drawn_id(ref)}/")
+    assert Highlight.objects.get().shape_class_id == refs.drawn_id(ref)
+    alice_api.delete(f"/api/v1/classes/{refs.drawn_id(ref)}/")
     assert not Highlight.objects.exists()
 
 
@@ -104,8 +106,8 @@ def test_bad_highlights_get_a_400_naming_the_problem(
 def test_a_nan_mask_is_refused(alice: Any) -> None:
     mask: list[list[Any]] = [row[:] for row in RED]
     mask[2][2] = float("nan")
-    with pytest.raises(drawing.ValidationError) as caught:
-        drawing.highlight_save(user=alice, ref="box", relevant=EMPTY, irrelevant=mask)
+    with pytest.raises(drawing_services.ValidationError) as caught:
+        drawing_services.highlight_save(user=alice, ref="box", relevant=EMPTY, irrelevant=mask)
     assert "not a finite number" in caught.value.message_dict["irrelevant"][0]
     assert not Highlight.objects.exists()
 
@@ -128,7 +130,9 @@ def test_a_mask_for_another_users_class_is_a_400_and_theirs_are_404(
     )
     assert response.status_code == 400
     assert f"you have no class {ref!r}" in response.json()["class"][0]
-    highlight = drawing.highlight_save(user=alice, ref="box", relevant=EMPTY, irrelevant=RED)
+    highlight = drawing_services.highlight_save(
+        user=alice, ref="box", relevant=EMPTY, irrelevant=RED
+    )
     url = f"{URL}{highlight.pk}/"
     assert bob_api.get(URL).json() == []
     assert bob_api.get(url).status_code == 404
@@ -157,7 +161,7 @@ def test_highlighting_needs_a_highlighted_class(alice: Any, alice_api: Any) -> N
     assert response.status_code == 400
     assert "none of the selected classes has a highlight" in response.json()["highlight"][0]
     # A yellow region counts only when everything outside it is marked too.
-    drawing.highlight_save(user=alice, ref="box", relevant=YELLOW, irrelevant=EMPTY)
+    drawing_services.highlight_save(user=alice, ref="box", relevant=YELLOW, irrelevant=EMPTY)
     assert alice_api.post("/api/v1/experiments/", config, format="json").status_code == 400
     outside = {**config, "highlight_outside_relevant": True}
     assert alice_api.post("/api/v1/experiments/", outside, format="json").status_code == 201
@@ -171,7 +175,7 @@ def test_a_highlighted_run_with_a_drawn_class_stores_its_effects_and_its_twin(
     alice: Any, alice_api: Any, bob_api: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     house = drawn_house(alice)
-    drawing.highlight_save(user=alice, ref=house, relevant=EMPTY, irrelevant=RED)
+    drawing_services.highlight_save(user=alice, ref=house, relevant=EMPTY, irrelevant=RED)
     config = {**TINY, "classes": ["box", house, "line"], "highlight": "rrr"}
     config["highlight_lambda"] = 5.0
     # The queue is synchronous in tests: the task runs when the creating transaction commits.
@@ -228,12 +232,12 @@ def test_a_highlighted_run_with_a_drawn_class_stores_its_effects_and_its_twin(
 def test_staff_see_highlights_with_their_masks(alice: Any, django_user_model: Any) -> None:
     from django.test import Client
 
-    drawing.highlight_save(user=alice, ref="box", relevant=YELLOW, irrelevant=RED)
+    drawing_services.highlight_save(user=alice, ref="box", relevant=YELLOW, irrelevant=RED)
     staff = django_user_model.objects.create_superuser("root", password="x")
     client = Client()
     client.force_login(staff)
-    page = client.get("/admin/experiments/highlight/")
+    page = client.get("/admin/drawing/highlight/")
     assert page.status_code == 200
     html = page.content.decode()
     assert "box" in html and "data:image/png;base64," in html
-    assert client.get("/admin/experiments/highlight/?q=alice").status_code == 200
+    assert client.get("/admin/drawing/highlight/?q=alice").status_code == 200

@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from experiments import selectors, services
 from experiments.models import Experiment
-from experiments.selectors import HistoryFilters
+from history import selectors as history_selectors
+from history import services as history_services
+from history.selectors import HistoryFilters
 from tests.experiments.test_history_support import store_finished
 
 pytestmark = pytest.mark.django_db
@@ -88,12 +89,12 @@ def numbers(experiments: Any) -> list[int]:
 def test_history_filters(
     alice: Any, history: dict[str, Experiment], filters: HistoryFilters, expected: list[int]
 ) -> None:
-    assert numbers(selectors.experiment_history(user=alice, filters=filters)) == expected
+    assert numbers(history_selectors.experiment_history(user=alice, filters=filters)) == expected
 
 
 def test_bob_never_sees_alices_experiments(bob: Any, history: dict[str, Experiment]) -> None:
-    assert numbers(selectors.experiment_history(user=bob, filters=HistoryFilters())) == [1]
-    assert selectors.history_facets(user=bob) == {
+    assert numbers(history_selectors.experiment_history(user=bob, filters=HistoryFilters())) == [1]
+    assert history_selectors.history_facets(user=bob) == {
         "models": ["mlp"],
         "classes": ["box", "line"],
         "tags": ["paper"],
@@ -101,7 +102,7 @@ def test_bob_never_sees_alices_experiments(bob: Any, history: dict[str, Experime
 
 
 def test_facets_list_every_model_class_and_tag(alice: Any, history: dict[str, Experiment]) -> None:
-    facets = selectors.history_facets(user=alice)
+    facets = history_selectors.history_facets(user=alice)
     assert facets["models"] == ["cnn", "mlp"]
     assert facets["tags"] == ["lines", "lines-extra", "paper"]
     assert "box_hollow" in facets["classes"] and "tri" in facets["classes"]
@@ -167,7 +168,7 @@ def test_the_history_page_is_paginated_in_a_fixed_number_of_queries(
 def test_saved_comparisons_and_scenarios_are_on_the_page(
     alice: Any, alice_client: Any, history: dict[str, Experiment]
 ) -> None:
-    saved = services.saved_comparison_create(
+    saved = history_services.saved_comparison_create(
         user=alice,
         name="Lines and circles",
         experiment_ids=[history["lines"].pk, history["circles"].pk],
@@ -288,12 +289,12 @@ def test_staff_find_saved_comparisons_in_the_admin(
 ) -> None:
     from django.test import Client
 
-    services.saved_comparison_create(
+    history_services.saved_comparison_create(
         user=alice, name="Lines vs CNN", experiment_ids=[history["lines"].pk, history["cnn"].pk]
     )
     staff = django_user_model.objects.create_user("staff", is_staff=True, is_superuser=True)
     client = Client()
     client.force_login(staff)
-    response = client.get("/admin/experiments/savedcomparison/", {"q": "alice"})
+    response = client.get("/admin/history/savedcomparison/", {"q": "alice"})
     assert response.status_code == 200
     assert "Lines vs CNN" in response.content.decode()

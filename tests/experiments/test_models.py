@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from experiments.models import ShapeClass
+from drawing.models import ShapeClass
 
 pytestmark = pytest.mark.django_db
 

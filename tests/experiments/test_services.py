@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from experiments import services
-from experiments.models import Experiment, ShapeClass
+from drawing.models import ShapeClass
+from experiments import lifecycle, reliability, services
+from experiments.models import Experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -131,8 +132,8 @@ def test_another_users_drawn_class_is_unknown(alice: Any, bob: Any) -> None:
 
 def test_start_moves_queued_to_running_once(alice: Any) -> None:
     experiment = create(alice)
-    assert services.experiment_start(experiment_id=experiment.pk) is True
-    assert services.experiment_start(experiment_id=experiment.pk) is False
+    assert lifecycle.experiment_start(experiment_id=experiment.pk) is True
+    assert lifecycle.experiment_start(experiment_id=experiment.pk) is False
     experiment.refresh_from_db()
     assert experiment.status == Experiment.Status.RUNNING
     assert experiment.attempts == 1
@@ -140,15 +141,15 @@ def test_start_moves_queued_to_running_once(alice: Any) -> None:
 
 
 def test_start_of_a_missing_experiment_does_nothing() -> None:
-    assert services.experiment_start(experiment_id=123456) is False
+    assert lifecycle.experiment_start(experiment_id=123456) is False
 
 
 def test_progress_is_recorded_only_while_running(alice: Any) -> None:
     experiment = create(alice)
     progress = {"phase": "train", "done": 1, "total": 3, "fraction": 0.3, "metrics": {}}
-    assert services.experiment_progress(experiment_id=experiment.pk, progress=progress) is False
-    services.experiment_start(experiment_id=experiment.pk)
-    assert services.experiment_progress(experiment_id=experiment.pk, progress=progress) is True
+    assert lifecycle.experiment_progress(experiment_id=experiment.pk, progress=progress) is False
+    lifecycle.experiment_start(experiment_id=experiment.pk)
+    assert lifecycle.experiment_progress(experiment_id=experiment.pk, progress=progress) is True
     experiment.refresh_from_db()
     assert experiment.progress == progress
 
@@ -161,7 +162,7 @@ def test_cancel_stops_a_queued_experiment_and_refuses_a_finished_one(alice: Any)
     assert experiment.finished_at is not None
     with pytest.raises(services.ExperimentFinished):
         services.experiment_cancel(user=alice, experiment=experiment)
-    assert services.experiment_start(experiment_id=experiment.pk) is False
+    assert lifecycle.experiment_start(experiment_id=experiment.pk) is False
 
 
 def test_cancel_checks_the_owner(alice: Any, bob: Any) -> None:
@@ -174,13 +175,13 @@ def test_cancel_checks_the_owner(alice: Any, bob: Any) -> None:
 
 def test_fail_records_the_message_and_does_not_undo_a_cancel(alice: Any) -> None:
     experiment = create(alice)
-    services.experiment_start(experiment_id=experiment.pk)
-    assert services.experiment_fail(experiment_id=experiment.pk, error="Out of paint.") is True
+    lifecycle.experiment_start(experiment_id=experiment.pk)
+    assert lifecycle.experiment_fail(experiment_id=experiment.pk, error="Out of paint.") is True
     experiment.refresh_from_db()
     assert (experiment.status, experiment.error) == ("failed", "Out of paint.")
     cancelled = create(alice)
     services.experiment_cancel(user=alice, experiment=cancelled)
-    assert services.experiment_fail(experiment_id=cancelled.pk, error="late") is False
+    assert lifecycle.experiment_fail(experiment_id=cancelled.pk, error="late") is False
     cancelled.refresh_from_db()
     assert cancelled.status == "cancelled" and cancelled.error == ""
 
@@ -193,15 +194,15 @@ def test_reaper_fails_silent_running_and_forgotten_queued_experiments(
     settings.QUEUE_TIMEOUT = 600
     alive, dead, waiting = create(alice), create(alice), create(alice)
     for experiment in (alive, dead):
-        services.experiment_start(experiment_id=experiment.pk)
+        lifecycle.experiment_start(experiment_id=experiment.pk)
     now = timezone.now()
     Experiment.objects.filter(pk=dead.pk).update(heartbeat_at=now - timedelta(seconds=61))
-    assert services.experiment_reap_stale(now=now) == 1
+    assert reliability.experiment_reap_stale(now=now) == 1
     dead.refresh_from_db()
     alive.refresh_from_db()
     assert dead.status == "failed" and "stopped responding" in dead.error
     assert alive.status == "running"
-    assert services.experiment_reap_stale(now=now + timedelta(seconds=601)) == 2
+    assert reliability.experiment_reap_stale(now=now + timedelta(seconds=601)) == 2
     waiting.refresh_from_db()
     assert waiting.status == "failed" and "No worker" in waiting.error
 
@@ -214,36 +215,36 @@ def test_a_task_the_broker_lost_is_sent_again_once(
     sent: list[int] = []
     monkeypatch.setattr(services, "enqueue", lambda *, experiment_id: sent.append(experiment_id))
     queue_size: list[int | None] = [0]
-    monkeypatch.setattr(services, "broker_queue_size", lambda: queue_size[0])
+    monkeypatch.setattr(reliability, "broker_queue_size", lambda: queue_size[0])
     in_queue: list[set[int] | None] = [set()]
-    monkeypatch.setattr(services, "broker_waiting_experiments", lambda: in_queue[0])
+    monkeypatch.setattr(reliability, "broker_waiting_experiments", lambda: in_queue[0])
     waiting, started = create(alice), create(alice)
-    services.experiment_start(experiment_id=started.pk)
+    lifecycle.experiment_start(experiment_id=started.pk)
     then = timezone.now()
     Experiment.objects.filter(pk__in=[waiting.pk, started.pk]).update(sent_at=then)
 
-    assert services.experiment_resend_lost(now=then + timedelta(seconds=60)) == []
+    assert reliability.experiment_resend_lost(now=then + timedelta(seconds=60)) == []
     later = then + timedelta(seconds=121)
     in_queue[0] = {waiting.pk}  # its task is still waiting behind others
-    assert services.experiment_resend_lost(now=later) == []
+    assert reliability.experiment_resend_lost(now=later) == []
     # The queue cannot be read: only an empty queue says the task is lost.
     in_queue[0] = None
     queue_size[0] = 3
-    assert services.experiment_resend_lost(now=later) == []
+    assert reliability.experiment_resend_lost(now=later) == []
     queue_size[0] = None  # nor asked for its size
-    assert services.experiment_resend_lost(now=later) == []
+    assert reliability.experiment_resend_lost(now=later) == []
     assert sent == []
     # Other tasks wait, but none for it: sent again, however long the queue.
     in_queue[0] = {waiting.pk + 100}
-    assert services.experiment_resend_lost(now=later) == [waiting.pk]
+    assert reliability.experiment_resend_lost(now=later) == [waiting.pk]
     assert sent == [waiting.pk]  # the running one is left alone
     waiting.refresh_from_db()
     assert waiting.sent_at == later and waiting.status == "queued"
     # Sent once per RESEND_AFTER, not at every round.
-    assert services.experiment_resend_lost(now=later + timedelta(seconds=30)) == []
+    assert reliability.experiment_resend_lost(now=later + timedelta(seconds=30)) == []
     in_queue[0] = None
     queue_size[0] = 0
-    assert services.experiment_resend_lost(now=later + timedelta(seconds=121)) == [waiting.pk]
+    assert reliability.experiment_resend_lost(now=later + timedelta(seconds=121)) == [waiting.pk]
 
 
 def test_the_real_broker_gets_a_lost_task_back(
@@ -264,19 +265,19 @@ def test_the_real_broker_gets_a_lost_task_back(
     try:
         lost, behind = create(alice), create(alice)
         services.enqueue(experiment_id=lost.pk)
-        assert services.broker_waiting_experiments() == {lost.pk}
+        assert reliability.broker_waiting_experiments() == {lost.pk}
         broker.purge_queue()  # the restart
         services.enqueue(experiment_id=behind.pk)  # sent after it, still waiting
         async_task("math.floor", 2.5)  # a task of another kind is no experiment's
-        assert services.broker_queue_size() == 2
-        assert services.broker_waiting_experiments() == {behind.pk}
+        assert reliability.broker_queue_size() == 2
+        assert reliability.broker_waiting_experiments() == {behind.pk}
         Experiment.objects.filter(pk__in=[lost.pk, behind.pk]).update(sent_at=timezone.now())
         sent_at = Experiment.objects.get(pk=lost.pk).sent_at
         assert sent_at is not None
         later = sent_at + timedelta(seconds=121)
-        assert services.experiment_resend_lost(now=later) == [lost.pk]
-        assert services.broker_waiting_experiments() == {lost.pk, behind.pk}
-        assert services.broker_queue_size() == 3
+        assert reliability.experiment_resend_lost(now=later) == [lost.pk]
+        assert reliability.broker_waiting_experiments() == {lost.pk, behind.pk}
+        assert reliability.broker_queue_size() == 3
 
         args = []
         for _ in range(3):

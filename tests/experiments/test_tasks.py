@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 
-from experiments import services, tasks
+from experiments import lifecycle, services, tasks
 from experiments.models import ClassResult, Experiment
 from models_zoo.pipeline import Progress
 
@@ -124,7 +124,7 @@ def test_an_error_inside_the_pipeline_fails_the_experiment_readably(alice: Any) 
 
 def test_progress_reports_are_throttled_and_answer_cancellation(alice: Any) -> None:
     experiment = queued(alice)
-    services.experiment_start(experiment_id=experiment.pk)
+    lifecycle.experiment_start(experiment_id=experiment.pk)
     reporter = tasks.ProgressReporter(experiment.pk, interval=3600)
     assert reporter(Progress("train", 1, 3, 0.2, {"loss": 1.5})) is False
     assert reporter(Progress("train", 2, 3, 0.4, {"loss": 1.0})) is False  # throttled

@@ -13,7 +13,7 @@ from django.db import OperationalError, connection
 from django.test import Client
 from rest_framework.test import APIClient
 
-from experiments import services, tasks
+from experiments import results, services, tasks
 from experiments.models import ClassResult, Experiment
 from tests.reliability.storage import FullDiskStorage
 
@@ -73,7 +73,7 @@ def test_a_run_outlives_a_database_that_goes_away_while_it_trains_and_saves(
     alice: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(services, "enqueue", lambda *, experiment_id: None)
-    monkeypatch.setattr(services, "DATABASE_RETRY_DELAYS_S", (0.05, 0.1, 0.2))
+    monkeypatch.setattr(results, "DATABASE_RETRY_DELAYS_S", (0.05, 0.1, 0.2))
     experiment = services.experiment_create(user=alice, config={**TINY, "epochs": 5})
     failures = {"progress": 0, "save": 0}
 
@@ -184,7 +184,6 @@ def test_re_visualizing_an_altered_weights_file_is_refused_with_a_clear_error(
 def test_weights_altered_after_the_request_fail_the_re_visualization_readably(
     alice: Any, alice_api: APIClient, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from experiments import revisualize
 
     source = services.experiment_create(user=alice, config=TINY)
     assert tasks.train_and_visualize(source.pk) == "done"
@@ -196,7 +195,7 @@ def test_weights_altered_after_the_request_fail_the_re_visualization_readably(
     assert response.status_code == 201
     Path(source.weights.path).write_bytes(b"not an HDF5 file")
     pk = response.json()["id"]
-    assert revisualize.revisualize_task(pk) == "failed"
+    assert tasks.revisualize_task(pk) == "failed"
     again = Experiment.objects.get(pk=pk)
     assert again.status == "failed" and not again.results.exists()
     assert "stored weights could not be used" in again.error and "altered" in again.error

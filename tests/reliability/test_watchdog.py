@@ -14,7 +14,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 from django_q.models import Schedule
 
-from experiments import services, tasks, watchdog
+from experiments import lifecycle, reliability, services, tasks, watchdog
 from experiments.models import Experiment
 from tests.conftest import ROOT
 
@@ -25,7 +25,7 @@ TINY = {"classes": ["box", "line", "circle"], "epochs": 2, "seed": 3, "max_steps
 
 def running(user: Any) -> Experiment:
     experiment = services.experiment_create(user=user, config=TINY)
-    assert services.experiment_start(experiment_id=experiment.pk)
+    assert lifecycle.experiment_start(experiment_id=experiment.pk)
     return experiment
 
 
@@ -42,7 +42,7 @@ def test_a_stale_running_experiment_is_failed_with_a_clear_message(
     dead, alive = running(alice), running(alice)
     age_heartbeat(dead, settings.HEARTBEAT_TIMEOUT + 1)
     age_heartbeat(alive, settings.HEARTBEAT_TIMEOUT - 5)
-    assert services.experiment_reap_stale() == 1
+    assert reliability.experiment_reap_stale() == 1
     dead.refresh_from_db()
     alive.refresh_from_db()
     assert dead.status == "failed" and dead.finished_at is not None
@@ -100,14 +100,14 @@ def test_below_max_attempts_a_dead_run_is_queued_again_then_failed(
     experiment = running(alice)
     age_heartbeat(experiment, settings.HEARTBEAT_TIMEOUT + 1)
     with django_capture_on_commit_callbacks() as callbacks:
-        assert services.experiment_reap_stale() == 1
+        assert reliability.experiment_reap_stale() == 1
     experiment.refresh_from_db()
     assert experiment.status == "queued" and experiment.attempts == 1
     assert len(callbacks) == 1  # handed to the workers again
     # The second attempt dies too: now it is failed, never started a third time.
-    assert services.experiment_start(experiment_id=experiment.pk)
+    assert lifecycle.experiment_start(experiment_id=experiment.pk)
     age_heartbeat(experiment, settings.HEARTBEAT_TIMEOUT + 1)
-    assert services.experiment_reap_stale() == 1
+    assert reliability.experiment_reap_stale() == 1
     experiment.refresh_from_db()
     assert experiment.status == "failed" and experiment.attempts == 2
     assert "run it again" in experiment.error

@@ -12,8 +12,9 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from drawing.models import ShapeClass
 from experiments import services as experiment_services
-from experiments.models import Experiment, ShapeClass
+from experiments.models import Experiment
 from studies import services
 from studies.models import Event, Participant, Study, StudyExperiment
 

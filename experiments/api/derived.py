@@ -1,4 +1,4 @@
-"""API additions: list filters, delete, re-run, re-visualize, raw result arrays, exports.
+"""Endpoints on a finished run: re-run, re-visualize, raw result arrays, exports.
 
 Every queryset is the requesting user's own (through the selectors); another user's
 experiment is a 404. The endpoints that start work are throttled per user and count
@@ -7,17 +7,12 @@ against MAX_ACTIVE_EXPERIMENTS like any new experiment (429 with the reason).
 
 from __future__ import annotations
 
-import csv
 import io
-import json
 from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views import defaults
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -26,71 +21,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from experiments import revisualize, selectors, services
+from experiments import selectors, services
 from experiments.api.errors import bad_request
+from experiments.api.filters import ExperimentFilterSerializer, filtered_experiments
+from experiments.api.schema import DETAIL, FIELD_ERRORS, TOO_MANY
 from experiments.api.serializers import ExperimentSerializer
+from experiments.exports import EXPORT_COLUMNS, csv_text, experiment_rows
 from experiments.models import ClassResult, Experiment
-
-DETAIL = inline_serializer("Detail", {"detail": serializers.CharField()})
-# {field: [message, ...]}; a nested field (an item of a list) has its own errors inside.
-FIELD_ERRORS = OpenApiResponse(
-    description="Invalid input: each key names a field, with the messages about it",
-    response={"type": "object", "additionalProperties": {}},
-)
-TOO_MANY = OpenApiResponse(response=DETAIL, description="Throttled, or too many active runs")
-
-
-class ExperimentFilterSerializer(serializers.Serializer):
-    """Query parameters of the experiment list and the exports; all optional, combined."""
-
-    status = serializers.ChoiceField(choices=Experiment.Status.choices, required=False)
-    model = serializers.CharField(required=False, max_length=40)
-    tag = serializers.CharField(required=False, max_length=40)
-    kind = serializers.ChoiceField(choices=Experiment.Kind.choices, required=False)
-    created_after = serializers.DateField(required=False, help_text="On or after this day.")
-    created_before = serializers.DateField(required=False, help_text="On or before this day.")
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        # "class" is a Python keyword, so that field cannot be a class attribute.
-        return {
-            **super().get_fields(),
-            "class": serializers.CharField(
-                required=False, max_length=64, help_text="Experiments trained on this class key."
-            ),
-        }
-
-
-def _json_list_has(queryset: QuerySet[Experiment], field: str, value: str) -> QuerySet:
-    """Rows whose JSON list ``field`` holds the string ``value``."""
-    if connection.features.supports_json_field_contains:
-        return queryset.filter(**{f"{field}__contains": [value]})
-    # SQLite keeps JSON as text: match the quoted item, then confirm in Python.
-    candidates = queryset.filter(**{f"{field}__icontains": json.dumps(value)})
-    ids = [pk for pk, items in candidates.values_list("pk", field) if value in (items or [])]
-    return queryset.filter(pk__in=ids)
-
-
-def filtered_experiments(request: Request) -> QuerySet[Experiment]:
-    """The user's experiments narrowed by the query parameters; a bad one raises a 400."""
-    filters = ExperimentFilterSerializer(data=request.query_params)
-    filters.is_valid(raise_exception=True)
-    data = filters.validated_data
-    queryset = selectors.experiment_list(user=request.user)
-    if "status" in data:
-        queryset = queryset.filter(status=data["status"])
-    if "model" in data:
-        queryset = queryset.filter(model_name=data["model"])
-    if "kind" in data:
-        queryset = queryset.filter(kind=data["kind"])
-    if "created_after" in data:
-        queryset = queryset.filter(created_at__date__gte=data["created_after"])
-    if "created_before" in data:
-        queryset = queryset.filter(created_at__date__lte=data["created_before"])
-    if "class" in data:
-        queryset = _json_list_has(queryset, "class_keys", data["class"])
-    if "tag" in data:
-        queryset = _json_list_has(queryset, "tags", data["tag"])
-    return queryset
 
 
 def _created(request: Request, experiment: Experiment) -> Response:
@@ -123,7 +60,7 @@ class ExperimentRerunView(APIView):
         body = RerunSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            experiment = revisualize.experiment_rerun(
+            experiment = services.experiment_rerun(
                 user=request.user, source=source, seed=body.validated_data.get("seed")
             )
         except ValidationError as error:
@@ -187,12 +124,12 @@ class ExperimentRevisualizeView(APIView):
         body = RevisualizeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            experiment = revisualize.experiment_revisualize(
+            experiment = services.experiment_revisualize(
                 user=request.user, source=source, changes=body.validated_data
             )
         except ValidationError as error:
             return bad_request(error)
-        except revisualize.NotRevisualizable as error:
+        except services.NotRevisualizable as error:
             return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
         except services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
@@ -249,91 +186,6 @@ class ResultNpyView(APIView):
         return response
 
 
-EXPORT_COLUMNS = [
-    "experiment_id",
-    "number",
-    "kind",
-    "source_id",
-    "status",
-    "model",
-    "classes",
-    "tags",
-    "seed",
-    "config",
-    "accuracy",
-    "loss",
-    "val_accuracy",
-    "val_loss",
-    "error",
-    "created_at",
-    "started_at",
-    "finished_at",
-    "position",
-    "class",
-    "class_name",
-    "r",
-    "steps",
-    "reached",
-    "probability",
-]
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if value is not None else ""
-
-
-def experiment_rows(experiments: QuerySet[Experiment]) -> list[dict[str, Any]]:
-    """One row per class result (an experiment without results gives one row of its own)."""
-    rows = []
-    for experiment in experiments:
-        base = {
-            "experiment_id": experiment.pk,
-            "number": experiment.number,
-            "kind": experiment.kind,
-            "source_id": experiment.source_id or "",
-            "status": experiment.status,
-            "model": experiment.model_name,
-            "classes": " ".join(experiment.class_keys),
-            "tags": " ".join(experiment.tags),
-            "seed": experiment.seed,
-            "config": json.dumps(experiment.config, sort_keys=True),
-            "accuracy": experiment.accuracy,
-            "loss": experiment.loss,
-            "val_accuracy": experiment.val_accuracy,
-            "val_loss": experiment.val_loss,
-            "error": experiment.error,
-            "created_at": _iso(experiment.created_at),
-            "started_at": _iso(experiment.started_at),
-            "finished_at": _iso(experiment.finished_at),
-        }
-        results = list(experiment.results.all())
-        if not results:
-            rows.append(base)
-        for result in results:
-            rows.append(
-                {
-                    **base,
-                    "position": result.position,
-                    "class": result.class_key,
-                    "class_name": result.name,
-                    "r": result.r,
-                    "steps": result.steps,
-                    "reached": result.reached,
-                    "probability": result.probability,
-                }
-            )
-    return rows
-
-
-def csv_text(columns: list[str], rows: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in columns})
-    return out.getvalue()
-
-
 class ExperimentExportCsvView(APIView):
     """The user's experiments (the list's filters apply) as CSV, one row per class result."""
 
@@ -363,11 +215,3 @@ class ExperimentExportJsonView(APIView):
         response = Response(data)
         response["Content-Disposition"] = 'attachment; filename="experiments.json"'
         return response
-
-
-def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """404 for the whole site: JSON under /api/ (a route that does not match, e.g. a
-    non-numeric id), Django's page elsewhere."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)

@@ -20,11 +20,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from experiments import comparison, selectors, services
+from experiments import selectors as experiment_selectors
+from experiments import services as experiment_services
 from experiments.api.errors import bad_request
 from experiments.api.pagination import ExperimentPagination
 from experiments.api.serializers import ExperimentSerializer
-from experiments.models import SavedComparison
+from history import comparison, scenarios, selectors, services
+from history.models import SavedComparison
 from models_zoo.config import SEED_MAX
 
 IDS_PARAMETER = OpenApiParameter(
@@ -132,7 +134,7 @@ class ExperimentAnnotationsView(APIView):
 
     @extend_schema(request=AnnotationsSerializer, responses=AnnotationsSerializer)
     def patch(self, request: Request, pk: int) -> Response:
-        experiment = selectors.experiment_get(user=request.user, pk=pk)
+        experiment = experiment_selectors.experiment_get(user=request.user, pk=pk)
         if not isinstance(request.data, dict):
             return Response(
                 {"non_field_errors": ["Send an object with tags and/or note."]},
@@ -244,7 +246,7 @@ class ScenarioListView(APIView):
                     "description": scenario.description,
                     "runs": [{"model": m, "classes": list(c)} for m, c in scenario.runs],
                 }
-                for scenario in comparison.SCENARIOS.values()
+                for scenario in scenarios.SCENARIOS.values()
             ]
         )
 
@@ -258,7 +260,7 @@ class ScenarioRunView(APIView):
 
     @extend_schema(request=None, responses={201: OpenApiResponse(description="The set")})
     def post(self, request: Request, key: str) -> Response:
-        scenario = comparison.SCENARIOS.get(key)
+        scenario = scenarios.SCENARIOS.get(key)
         if scenario is None:
             raise Http404("No such scenario.")
         seed = secrets.randbelow(SEED_MAX + 1)
@@ -268,7 +270,7 @@ class ScenarioRunView(APIView):
             )
         except ValidationError as error:
             return bad_request(error)
-        except services.TooManyActive as error:
+        except experiment_services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         ids = [experiment.pk for experiment in experiments]
         url = compare_page_url(ids)

@@ -1,9 +1,9 @@
 """The user's own classes and highlights: /api/v1/classes/ and /api/v1/highlights/.
 
-Thin views over ``experiments.drawing``. Every queryset is the requesting user's own, so
-another user's class or highlight is a 404 (and, named in a new highlight, a 400 "you have no
-class"). A bad grid, a blank drawing, a bad upload or a duplicate name is a 400 whose message
-names the field, and nothing is stored.
+Thin views over the drawing services and selectors. Every queryset is the requesting
+user's own, so another user's class or highlight is a 404 (and, named in a new highlight, a
+400 "you have no class"). A bad grid, a blank drawing, a bad upload or a duplicate name is a
+400 whose message names the field, and nothing is stored.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from experiments import drawing, selectors, services
+from drawing import imaging, refs, selectors, services
+from drawing.models import Highlight, ShapeClass
+from experiments import selectors as experiment_selectors
+from experiments import services as experiment_services
 from experiments.api.errors import bad_request
 from experiments.api.serializers import ExperimentSerializer
-from experiments.models import Highlight, ShapeClass
 
 GRID_HELP = "28 rows of 28 numbers in [0, 1]."
 
@@ -38,7 +40,7 @@ class DrawnClassSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
     def get_key(self, shape_class: ShapeClass) -> str:
-        return drawing.drawn_ref(shape_class)
+        return refs.drawn_ref(shape_class)
 
 
 class DrawnClassUploadSerializer(serializers.Serializer):
@@ -88,7 +90,7 @@ def _class_fields(request: Request) -> tuple[Any, Any]:
     data = _body(request)
     upload = request.FILES.get("image") if hasattr(request, "FILES") else None
     if upload is not None:
-        return data.get("name"), drawing.image_to_pixels(upload)
+        return data.get("name"), imaging.image_to_pixels(upload)
     if "image" in data:
         raise ValidationError({"image": ["send the picture as a file (multipart/form-data)"]})
     if "pixels" not in data:
@@ -104,7 +106,7 @@ class DrawnClassListView(APIView):
 
     @extend_schema(responses=DrawnClassSerializer(many=True))
     def get(self, request: Request) -> Response:
-        classes = drawing.drawn_class_list(user=request.user)
+        classes = selectors.drawn_class_list(user=request.user)
         return Response(DrawnClassSerializer(classes, many=True).data)
 
     @extend_schema(
@@ -117,7 +119,7 @@ class DrawnClassListView(APIView):
     def post(self, request: Request) -> Response:
         try:
             name, pixels = _class_fields(request)
-            shape_class = drawing.drawn_class_save(user=request.user, name=name, pixels=pixels)
+            shape_class = services.drawn_class_save(user=request.user, name=name, pixels=pixels)
         except ValidationError as error:
             return bad_request(error)
         return Response(DrawnClassSerializer(shape_class).data, status=status.HTTP_201_CREATED)
@@ -131,7 +133,7 @@ class DrawnClassDetailView(APIView):
 
     @extend_schema(responses=DrawnClassSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        shape_class = drawing.drawn_class_get(user=request.user, pk=pk)
+        shape_class = selectors.drawn_class_get(user=request.user, pk=pk)
         return Response(DrawnClassSerializer(shape_class).data)
 
     @extend_schema(
@@ -139,10 +141,10 @@ class DrawnClassDetailView(APIView):
         responses={200: DrawnClassSerializer, 400: OpenApiResponse(description="Invalid field")},
     )
     def put(self, request: Request, pk: int) -> Response:
-        shape_class = drawing.drawn_class_get(user=request.user, pk=pk)
+        shape_class = selectors.drawn_class_get(user=request.user, pk=pk)
         try:
             name, pixels = _class_fields(request)
-            shape_class = drawing.drawn_class_save(
+            shape_class = services.drawn_class_save(
                 user=request.user, name=name, pixels=pixels, shape_class=shape_class
             )
         except ValidationError as error:
@@ -151,8 +153,8 @@ class DrawnClassDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        shape_class = drawing.drawn_class_get(user=request.user, pk=pk)
-        drawing.drawn_class_delete(user=request.user, shape_class=shape_class)
+        shape_class = selectors.drawn_class_get(user=request.user, pk=pk)
+        services.drawn_class_delete(user=request.user, shape_class=shape_class)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -171,7 +173,7 @@ class ImageConvertView(APIView):
         try:
             if upload is None:
                 raise ValidationError({"image": ["choose a PNG or JPEG file"]})
-            pixels = drawing.image_to_pixels(upload)
+            pixels = imaging.image_to_pixels(upload)
         except ValidationError as error:
             return bad_request(error)
         return Response({"pixels": pixels})
@@ -184,7 +186,7 @@ class HighlightListView(APIView):
 
     @extend_schema(responses=HighlightSerializer(many=True))
     def get(self, request: Request) -> Response:
-        highlights = drawing.highlight_list(user=request.user)
+        highlights = selectors.highlight_list(user=request.user)
         return Response(HighlightSerializer(highlights, many=True).data)
 
     @extend_schema(
@@ -194,7 +196,7 @@ class HighlightListView(APIView):
     def post(self, request: Request) -> Response:
         try:
             data = _body(request)
-            highlight = drawing.highlight_save(
+            highlight = services.highlight_save(
                 user=request.user,
                 ref=data.get("class"),
                 relevant=data.get("relevant"),
@@ -209,7 +211,7 @@ class HighlightDetailView(APIView):
     """One of your highlights: PUT replaces both masks, DELETE removes it."""
 
     def _get(self, request: Request, pk: int) -> Highlight:
-        return drawing.highlight_get(user=request.user, pk=pk)
+        return selectors.highlight_get(user=request.user, pk=pk)
 
     @extend_schema(responses=HighlightSerializer)
     def get(self, request: Request, pk: int) -> Response:
@@ -227,7 +229,7 @@ class HighlightDetailView(APIView):
             if ref != highlight.class_ref:
                 message = "a highlight stays with its class; delete it and paint the other class"
                 raise ValidationError({"class": [message]})
-            highlight = drawing.highlight_save(
+            highlight = services.highlight_save(
                 user=request.user,
                 ref=ref,
                 relevant=data.get("relevant"),
@@ -240,7 +242,7 @@ class HighlightDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
-        drawing.highlight_delete(user=request.user, highlight=self._get(request, pk))
+        services.highlight_delete(user=request.user, highlight=self._get(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -253,14 +255,14 @@ class HighlightBaselineView(APIView):
 
     @extend_schema(request=None, responses={201: ExperimentSerializer, 200: ExperimentSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        experiment = selectors.experiment_get(user=request.user, pk=pk)
+        experiment = experiment_selectors.experiment_get(user=request.user, pk=pk)
         before = experiment.highlight_baseline_id
         try:
-            baseline = drawing.highlight_baseline_create(user=request.user, experiment=experiment)
+            baseline = services.highlight_baseline_create(user=request.user, experiment=experiment)
         except ValidationError as error:
             return bad_request(error)
-        except services.TooManyActive as error:
+        except experiment_services.TooManyActive as error:
             return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         code = status.HTTP_200_OK if baseline.pk == before else status.HTTP_201_CREATED
-        baseline = selectors.experiment_get(user=request.user, pk=baseline.pk)
+        baseline = experiment_selectors.experiment_get(user=request.user, pk=baseline.pk)
         return Response(ExperimentSerializer(baseline).data, status=code)

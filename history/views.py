@@ -17,11 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from experiments import comparison, selectors
-from experiments.api.compare import compare_page_url
 from experiments.models import ClassResult, Experiment
-from experiments.selectors import HistoryFilters
 from experiments.views import API_ROOT, initial_image_thumbnails
+from history import comparison, scenarios, selectors
+from history.api import compare_page_url
+from history.selectors import HistoryFilters
 from models_zoo.architectures import list_architectures
 
 HISTORY_PAGE_SIZE = 20
@@ -110,7 +110,7 @@ def history(request: HttpRequest) -> HttpResponse:
         "filtered": any(value for key, value in request.GET.items() if key != "page"),
         "query": query.urlencode(),
         "saved": saved,
-        "scenarios": list(comparison.SCENARIOS.values()),
+        "scenarios": list(scenarios.SCENARIOS.values()),
         "history_settings": {"api": API_ROOT, "compareUrl": reverse("compare")},
     }
     return render(request, "experiments/history.html", context)

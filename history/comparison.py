@@ -1,5 +1,5 @@
-"""Comparing experiments: the history's filters, the class-aligned comparison, the paper's
-scenarios. Pure shaping of what the selectors read; the pages and the API both use it.
+"""Comparing experiments: the history's filters and the class-aligned comparison. Pure
+shaping of what the selectors read; the pages and the API both use it.
 """
 
 from __future__ import annotations
@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -15,9 +14,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from experiments.models import ClassResult, Experiment
-from experiments.selectors import HistoryFilters
+from history.selectors import HistoryFilters
 from models_zoo import shapes
-from models_zoo.config import RunConfig
 
 # A stored snapshot array is an .npy header (well under one frame) plus 28 x 28 float32s.
 FRAME_BYTES = 28 * 28 * 4
@@ -90,7 +88,7 @@ class HistoryFilterForm(forms.Form):
 
 def parse_ids(raw: str | None, *, field: str = "ids") -> list[int]:
     """``"3,7,9"`` as [3, 7, 9]: two or more distinct positive ids, order kept."""
-    from experiments.services import MAX_COMPARED
+    from history.services import MAX_COMPARED
 
     parts = [part.strip() for part in (raw or "").split(",") if part.strip()]
     try:
@@ -286,51 +284,3 @@ def comparison_csv(data: Mapping[str, Any]) -> str:
                 ]
             )
     return buffer.getvalue()
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One of the paper's comparisons: the runs it queues, all with the paper preset."""
-
-    key: str
-    title: str
-    description: str
-    runs: tuple[tuple[str, tuple[str, ...]], ...]  # (model, classes) per experiment
-
-    def configs(self, seed: int) -> list[dict[str, Any]]:
-        # RunConfig's defaults are the paper preset: black, step 0.005, 100 epochs, Adadelta.
-        return [
-            RunConfig(classes=classes, model=model, seed=seed).to_dict()
-            for model, classes in self.runs
-        ]
-
-
-_LINES = ("line", "line_horizontal")
-_SIX = ("box", "line", "circle", "tri", "noise", "noise_blur")
-SCENARIOS = {
-    scenario.key: scenario
-    for scenario in (
-        Scenario(
-            key="diversity",
-            title="Lines, then + circles, then + noise (MLP)",
-            description=(
-                "Do more diverse classes make the line classes' images more line-like? "
-                "Three MLP runs: the two lines; with both circles; with both noise classes."
-            ),
-            runs=(
-                ("mlp", _LINES),
-                ("mlp", (*_LINES, "circle", "circle_hollow")),
-                ("mlp", (*_LINES, "circle", "circle_hollow", "noise", "noise_blur")),
-            ),
-        ),
-        Scenario(
-            key="architectures",
-            title="MLP against CNN on six classes",
-            description=(
-                "Do the CNN's images correlate better with their shapes? One MLP and one "
-                "CNN run on box, line, circle, triangle, noise and blurred noise."
-            ),
-            runs=(("mlp", _SIX), ("cnn", _SIX)),
-        ),
-    )
-}

@@ -1,0 +1,147 @@
+"""Every write of the history: tags and notes, saved comparisons, sets of experiments."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from experiments.models import Experiment
+from experiments.services import TooManyActive, experiment_create, validate_config
+from history.models import SavedComparison
+
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MAX_TAGS = 10
+MAX_NOTE_LENGTH = 5000
+# A comparison page shows one column per experiment: past a dozen it stops being readable.
+MAX_COMPARED = 12
+
+
+def clean_tags(tags: Any) -> list[str]:
+    """Tags as stored: lowercase words of letters, digits, - and _, each once, in order."""
+    if not isinstance(tags, list | tuple) or not all(isinstance(tag, str) for tag in tags):
+        raise ValidationError({"tags": ["Send the tags as a list of words."]})
+    cleaned: list[str] = []
+    for tag in tags:
+        word = tag.strip().lower()
+        if not TAG_PATTERN.match(word):
+            message = (
+                f"{tag!r} is not a tag: use up to 32 letters, digits, - or _, "
+                "starting with a letter or digit"
+            )
+            raise ValidationError({"tags": [message]})
+        if word not in cleaned:
+            cleaned.append(word)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": [f"use at most {MAX_TAGS} tags, not {len(cleaned)}"]})
+    return cleaned
+
+
+@transaction.atomic
+def experiment_annotate(
+    *,
+    user: AbstractBaseUser,
+    experiment: Experiment,
+    tags: Any = None,
+    note: Any = None,
+) -> Experiment:
+    """Changes the owner's tags and/or note of an experiment (None leaves one as it is)."""
+    changes: dict[str, Any] = {}
+    if tags is not None:
+        changes["tags"] = clean_tags(tags)
+    if note is not None:
+        if not isinstance(note, str):
+            raise ValidationError({"note": ["Send the note as text."]})
+        if len(note) > MAX_NOTE_LENGTH:
+            message = f"keep the note to {MAX_NOTE_LENGTH} characters, not {len(note)}"
+            raise ValidationError({"note": [message]})
+        changes["note"] = note.strip()
+    if changes:
+        Experiment.objects.filter(pk=experiment.pk, owner=user).update(**changes)
+        experiment.refresh_from_db(fields=list(changes))
+    return experiment
+
+
+def clean_experiment_ids(*, user: AbstractBaseUser, ids: Any, field: str) -> list[int]:
+    """Two or more distinct ids of the user's own experiments, in the order given."""
+    if not isinstance(ids, list | tuple) or not all(
+        isinstance(pk, int) and not isinstance(pk, bool) for pk in ids
+    ):
+        raise ValidationError({field: ["Send the experiments as a list of ids."]})
+    if len(ids) != len(set(ids)):
+        raise ValidationError({field: ["an experiment is listed twice"]})
+    if not 2 <= len(ids) <= MAX_COMPARED:
+        message = f"compare from 2 to {MAX_COMPARED} experiments, not {len(ids)}"
+        raise ValidationError({field: [message]})
+    # An id beyond the database's 64-bit integers cannot exist (and SQLite refuses to compare).
+    in_range = [pk for pk in ids if 0 < pk < 2**63]
+    owned = set(Experiment.objects.filter(owner=user, pk__in=in_range).values_list("pk", flat=True))
+    missing = [pk for pk in ids if pk not in owned]
+    if missing:
+        raise ValidationError({field: [f"no such experiments: {missing}"]})
+    return list(ids)
+
+
+@transaction.atomic
+def saved_comparison_create(
+    *, user: AbstractBaseUser, name: Any, experiment_ids: Any, options: Any = None
+) -> SavedComparison:
+    """Saves a named comparison of the user's own experiments with the page's options."""
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": ["Give the comparison a name."]})
+    options = {} if options is None else options
+    if not isinstance(options, Mapping):
+        raise ValidationError({"options": ["Send the options as an object."]})
+    ids = clean_experiment_ids(user=user, ids=experiment_ids, field="experiment_ids")
+    base = options.get("base")
+    if base is not None and base not in ids:
+        raise ValidationError({"options": ["the base must be one of the compared experiments"]})
+    comparison = SavedComparison(
+        owner=user,
+        name=name.strip(),
+        experiment_ids=ids,
+        options={"base": base or ids[0], "all": bool(options.get("all", False))},
+    )
+    comparison.full_clean()
+    comparison.save()
+    return comparison
+
+
+def saved_comparison_delete(*, user: AbstractBaseUser, comparison: SavedComparison) -> None:
+    SavedComparison.objects.filter(pk=comparison.pk, owner=user).delete()
+
+
+@transaction.atomic
+def experiment_create_set(
+    *, user: AbstractBaseUser, configs: list[Mapping[str, Any]], tags: list[str] | None = None
+) -> list[Experiment]:
+    """Queues several experiments as one: all of them, or none.
+
+    The set counts against MAX_ACTIVE_EXPERIMENTS like single runs do, but as a whole: when
+    the user's active runs plus the set would pass the limit, nothing is queued and
+    ``TooManyActive`` says how many places are free. So a set never stops half-queued.
+    """
+    for config in configs:
+        validate_config(user=user, config=config)
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    active = Experiment.objects.filter(owner=user, status__in=Experiment.ACTIVE).count()
+    free = max(0, settings.MAX_ACTIVE_EXPERIMENTS - active)
+    if len(configs) > free:
+        raise TooManyActive(
+            f"These {len(configs)} experiments need {len(configs)} free places in the queue; "
+            f"you have {active} queued or running of the {settings.MAX_ACTIVE_EXPERIMENTS} "
+            f"allowed, so {free} free. Wait for your runs to finish or cancel some."
+        )
+    experiments = [experiment_create(user=user, config=config) for config in configs]
+    if tags:
+        cleaned = clean_tags(tags)
+        Experiment.objects.filter(pk__in=[e.pk for e in experiments]).update(tags=cleaned)
+        for experiment in experiments:
+            experiment.tags = cleaned
+    return experiments
