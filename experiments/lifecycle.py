@@ -32,6 +32,8 @@ ATTEMPTS_USED_UP = (
 class ExperimentFinished(Exception):
     """The experiment has already finished, so it can no longer be cancelled."""
 
+    http_status = 409
+
 
 def initial_progress() -> dict[str, Any]:
     return {"phase": "queued", "done": 0, "total": 0, "fraction": 0.0, "metrics": {}}

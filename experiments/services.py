@@ -48,9 +48,13 @@ __all__ = ["ExperimentFinished"]
 class TooManyActive(Exception):
     """The user already has as many queued or running experiments as allowed."""
 
+    http_status = 429
+
 
 class NotRevisualizable(Exception):
     """The source has no usable stored weights (not finished, or its file is missing or altered)."""
+
+    http_status = 409
 
 
 def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> RunConfig:

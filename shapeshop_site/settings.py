@@ -256,7 +256,9 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PAGINATION_CLASS": "experiments.api.pagination.ExperimentPagination",
+    "DEFAULT_PAGINATION_CLASS": "shapeshop_site.api.Pagination",
+    # Every error body, service errors included: see shapeshop_site/api.py.
+    "EXCEPTION_HANDLER": "shapeshop_site.api.exception_handler",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {
