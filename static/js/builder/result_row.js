@@ -1,0 +1,244 @@
+// One result row of the Model Builder, drawn from the experiment's API detail: its title and
+// status, a line of figures and settings, then its progress, its error or its image cards.
+import { el } from "../lib/dom.js";
+import {
+  STATUS_LABELS,
+  formatLoss,
+  formatNumber,
+  formatPercent,
+  progressPercent,
+  progressText,
+} from "../lib/format.js";
+import { resultTitle } from "../lib/result_title.js";
+
+// Settings worth repeating in a row's header when they differ from the defaults.
+const EXTRA_SETTINGS = {
+  objective: "objective",
+  max_steps: "iteration cap",
+  optimizer: "optimizer",
+  copies: "copies per class",
+  clip: "clipping",
+  learning_rate: "learning rate",
+  batch_size: "batch size",
+};
+
+function highlightSetting(config) {
+  if (!config.highlight || config.highlight === "none") return null;
+  let text =
+    config.highlight === "rrr"
+      ? `highlighting: penalty, λ ${config.highlight_lambda}`
+      : "highlighting: augment";
+  if (config.highlight_outside_relevant) text += ", outside yellow too";
+  return text;
+}
+
+function extraSettings(config, defaults) {
+  const parts = [];
+  const highlighting = highlightSetting(config);
+  if (highlighting) parts.push(highlighting);
+  for (const [key, label] of Object.entries(EXTRA_SETTINGS)) {
+    if (!(key in config)) continue;
+    const value = config[key];
+    if (value === defaults[key] || value === null) continue;
+    parts.push(typeof value === "boolean" ? `${label} ${value ? "on" : "off"}` : `${label} ${value}`);
+  }
+  return parts;
+}
+
+// Where a follow-up run came from: its source's number when that row is on the page.
+function originText(detail, context) {
+  if (!detail.source) return null;
+  const source = context.sourceOf(detail.source);
+  const name = source ? `[${source.number}]` : `experiment ${detail.source}`;
+  return detail.kind === "revisualize" ? `new images from the weights of ${name}` : `a re-run of ${name}`;
+}
+
+function metaLine(detail, context) {
+  const meta = el("p", { className: "result-meta" });
+  if (detail.status === "done") {
+    meta.append(
+      el("span", {}, "accuracy ", el("strong", { text: formatPercent(detail.accuracy) })),
+      el("span", {}, "loss ", el("strong", { text: formatLoss(detail.loss) })),
+    );
+    if (typeof detail.val_accuracy === "number") {
+      meta.append(el("span", {}, "validation ", el("strong", { text: formatPercent(detail.val_accuracy) })));
+    }
+  }
+  const classes = (detail.config && detail.config.classes) || [];
+  meta.append(el("span", { text: `${classes.length} classes` }));
+  if (detail.seed !== null && detail.seed !== undefined) {
+    const reuse = el("button", {
+      type: "button",
+      className: "button-link reuse-seed",
+      text: "Reuse seed",
+      "aria-label": `Reuse seed ${detail.seed}`,
+    });
+    reuse.addEventListener("click", () => context.onReuseSeed(detail.seed));
+    meta.append(el("span", {}, "seed ", el("strong", { text: String(detail.seed) }), " ", reuse));
+  }
+  const extras = extraSettings(detail.config || {}, context.settings.defaults);
+  if (extras.length) meta.append(el("span", { text: extras.join(" · ") }));
+  const origin = originText(detail, context);
+  if (origin) meta.append(el("span", { className: "result-origin", text: origin }));
+  return meta;
+}
+
+function progressBlock(detail, context) {
+  const percent = progressPercent(detail);
+  const text = progressText(detail);
+  const fill = el("div", { className: "progress-fill" });
+  fill.style.width = `${percent}%`;
+  const track = el(
+    "div",
+    {
+      className: "progress-track",
+      role: "progressbar",
+      "aria-label": `Progress of experiment ${detail.number ?? detail.id}`,
+      "aria-valuemin": 0,
+      "aria-valuemax": 100,
+      "aria-valuenow": percent,
+      "aria-valuetext": `${percent}%: ${text}`,
+    },
+    fill,
+  );
+  const cancel = el("button", {
+    type: "button",
+    className: "button button-secondary button-small cancel-button",
+    text: "Cancel",
+    "aria-label": `Cancel experiment ${detail.number ?? detail.id}`,
+  });
+  cancel.addEventListener("click", () => context.onCancel(detail.id, cancel));
+  return el(
+    "div",
+    { className: "progress-block" },
+    track,
+    el(
+      "div",
+      { className: "progress-line" },
+      el("p", { className: "progress-text", text: `${percent}% · ${text}` }),
+      cancel,
+    ),
+  );
+}
+
+// While a run stays queued or running only its progress changes: update it in place so the
+// bar glides and keyboard focus on the cancel button is kept. False when the row has no bar.
+export function updateProgress(element, detail) {
+  const track = element.querySelector(".progress-track");
+  const fill = element.querySelector(".progress-fill");
+  const text = element.querySelector(".progress-text");
+  if (!track || !fill || !text) return false;
+  const percent = progressPercent(detail);
+  const description = progressText(detail);
+  fill.style.width = `${percent}%`;
+  track.setAttribute("aria-valuenow", String(percent));
+  track.setAttribute("aria-valuetext", `${percent}%: ${description}`);
+  text.textContent = `${percent}% · ${description}`;
+  return true;
+}
+
+function rCell(result) {
+  const cell = el("p", { className: "card-r" }, "|r| = ");
+  if (typeof result.r === "number" && Number.isFinite(result.r)) {
+    cell.append(el("strong", { text: result.r.toFixed(2) }));
+  } else {
+    cell.append(
+      el("abbr", {
+        text: "—",
+        tabindex: 0,
+        title: "Undefined: the generated image is constant, so it has no correlation.",
+        "aria-label": "undefined, the generated image is constant",
+      }),
+    );
+  }
+  return cell;
+}
+
+function card(result, config, defaults) {
+  // Generation stops once the class probability exceeds the threshold, whatever the objective.
+  const threshold = config.threshold ?? defaults.threshold;
+  const cap = config.max_steps ?? result.steps;
+  const reachedText = result.reached
+    ? `✓ reached p > ${threshold} in ${result.steps} steps`
+    : `✗ not reached within the cap of ${cap} steps (p = ${formatNumber(result.probability, 2)})`;
+  return el(
+    "li",
+    { className: "card", dataset: { class: result.class } },
+    el(
+      "div",
+      { className: "card-images" },
+      el("img", {
+        className: "pixelated card-generated",
+        src: result.image_url,
+        width: 84,
+        height: 84,
+        alt: `Generated image for ${result.name}`,
+        loading: "lazy",
+      }),
+      el("img", {
+        className: "pixelated card-template",
+        src: result.template_url,
+        width: 42,
+        height: 42,
+        alt: `Original ${result.name}`,
+        loading: "lazy",
+      }),
+    ),
+    el("p", { className: "card-name", text: result.name }),
+    rCell(result),
+    el("p", {
+      className: `card-reached ${result.reached ? "is-reached" : "is-capped"}`,
+      text: reachedText,
+    }),
+  );
+}
+
+function rowBody(detail, context) {
+  const parts = [];
+  if (detail.status === "queued" || detail.status === "running") {
+    parts.push(progressBlock(detail, context));
+  }
+  if (detail.status === "failed" || detail.status === "cancelled") {
+    const cancelled = detail.status === "cancelled";
+    const fallback = cancelled ? "Cancelled before it finished." : "The run failed.";
+    parts.push(
+      el("p", {
+        className: `result-error${cancelled ? " is-cancelled" : ""}`,
+        text: detail.error || fallback,
+      }),
+    );
+  }
+  if (detail.status === "done") {
+    const config = detail.config || {};
+    const cards = el("ul", { className: "cards", "aria-label": "Generated images per class" });
+    for (const result of detail.results || []) cards.append(card(result, config, context.settings.defaults));
+    parts.push(cards);
+    // The blocks under a finished row's cards (highlight effects, follow-up runs).
+    for (const section of context.sections) {
+      const node = section(detail);
+      if (node) parts.push(node);
+    }
+  }
+  return parts;
+}
+
+// context: {settings, sourceOf(id) -> the detail of a row on the page or null,
+// onReuseSeed(seed), onCancel(id, button), sections: [detail -> node or null]}.
+export function renderRow(detail, context) {
+  const badge = el("span", {
+    className: `status-badge status-${detail.status}`,
+    text: STATUS_LABELS[detail.status] || detail.status,
+  });
+  return el(
+    "li",
+    {
+      className: "result-row",
+      id: `experiment-${detail.id}`,
+      dataset: { id: detail.id, status: detail.status },
+      "aria-labelledby": `experiment-${detail.id}-title`,
+    },
+    el("div", { className: "result-header" }, resultTitle(detail, context.settings), badge),
+    metaLine(detail, context),
+    ...rowBody(detail, context),
+  );
+}

@@ -1,0 +1,255 @@
+// Steps 2 to 4 of the Model Builder: the model and the run settings, checked against the
+// bounds the page was given (settings.limits, read from the run configuration on the server),
+// each error shown beside its field, and the run button that starts a run.
+import { apiFetch, messagesOf } from "../lib/api.js";
+import { byId, el } from "../lib/dom.js";
+
+// classes: the chosen classes (setupClasses); onStarted(detail): a run was created.
+export function setupSettings(settings, { classes, onStarted }) {
+  const form = byId("builder-form");
+  const runButton = byId("run-button");
+  const runMessage = byId("run-message");
+  const formError = byId("form-error");
+  const selectionCount = byId("selection-count");
+  const seedInput = byId("seed");
+  const advanced = byId("advanced");
+  const initialInput = byId("initial_image");
+  const stepCustom = byId("step_size_custom");
+  const epochsCustom = byId("epochs_custom");
+  const lambdaInput = byId("highlight_lambda");
+  const outsideInput = byId("highlight_outside_relevant");
+  let submitting = false;
+
+  // ---------------------------------------------------------------- the run button
+
+  function updateRunState() {
+    const names = classes.selectedNames();
+    const count = names.length;
+    selectionCount.textContent =
+      count === 0 ? "No shapes selected." : `${count} selected: ${names.join(", ")}.`;
+    const enough = count >= settings.minClasses;
+    const tooMany = count > settings.maxClasses;
+    runButton.disabled = !enough || tooMany || submitting;
+    runMessage.classList.toggle("is-blocking", !enough || tooMany);
+    if (!enough) {
+      const missing = settings.minClasses - count;
+      runMessage.textContent = `Select at least ${settings.minClasses} shapes to train (${missing} more).`;
+    } else if (tooMany) {
+      runMessage.textContent = `Select at most ${settings.maxClasses} shapes.`;
+    } else if (submitting) {
+      runMessage.textContent = "Starting…";
+    } else {
+      runMessage.textContent = `Ready: ${count} classes.`;
+    }
+  }
+
+  // ---------------------------------------------------------------- step 3: hyperparameters
+
+  const initialButtons = Array.from(document.querySelectorAll(".thumb[data-initial]"));
+  for (const button of initialButtons) {
+    button.addEventListener("click", () => {
+      for (const other of initialButtons) other.setAttribute("aria-pressed", "false");
+      button.setAttribute("aria-pressed", "true");
+      initialInput.value = button.dataset.initial;
+      hideError("initial_image");
+    });
+  }
+
+  function wireCustomChoice(radioName, customInput) {
+    for (const radio of form.querySelectorAll(`input[name="${radioName}"]`)) {
+      radio.addEventListener("change", () => {
+        const custom = radio.value === "custom" && radio.checked;
+        customInput.disabled = !custom;
+        if (custom) customInput.focus();
+      });
+    }
+  }
+  wireCustomChoice("step_size_choice", stepCustom);
+  wireCustomChoice("epochs_choice", epochsCustom);
+
+  // Highlighting: the weight applies to the penalty only; "outside yellow" to both methods.
+  function highlightMethod() {
+    return (form.querySelector('input[name="highlight"]:checked') || { value: "none" }).value;
+  }
+  function syncHighlighting() {
+    const method = highlightMethod();
+    lambdaInput.disabled = method !== "rrr";
+    outsideInput.disabled = method === "none";
+    hideError("highlight");
+  }
+  for (const radio of form.querySelectorAll('input[name="highlight"]')) {
+    radio.addEventListener("change", syncHighlighting);
+  }
+  syncHighlighting();
+
+  byId("seed-random").addEventListener("click", () => {
+    seedInput.value = "";
+    hideError("seed");
+    seedInput.focus();
+  });
+
+  // ---------------------------------------------------------------- field errors
+
+  function fieldInput(field) {
+    if (field === "step_size") return stepCustom.disabled ? null : stepCustom;
+    if (field === "epochs") return epochsCustom.disabled ? null : epochsCustom;
+    return byId(field);
+  }
+
+  function hideError(field) {
+    const node = byId(`error-${field}`);
+    if (node) {
+      node.hidden = true;
+      node.textContent = "";
+    }
+    const input = fieldInput(field);
+    if (input) input.removeAttribute("aria-invalid");
+  }
+
+  function clearErrors() {
+    for (const node of form.querySelectorAll(".field-error")) {
+      node.hidden = true;
+      node.textContent = "";
+    }
+    for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
+    formError.hidden = true;
+    formError.replaceChildren();
+  }
+
+  // Shows each message beside the field it names; anything else goes above the run button.
+  function showErrors(errors) {
+    const general = [];
+    let first = null;
+    for (const [field, value] of Object.entries(errors)) {
+      const text = messagesOf(value).join(" ");
+      const node = byId(`error-${field}`);
+      if (node) {
+        node.textContent = text;
+        node.hidden = false;
+        if (advanced.contains(node)) advanced.open = true;
+        const input = fieldInput(field);
+        if (input) input.setAttribute("aria-invalid", "true");
+        first = first || input || node;
+      } else if (["detail", "non_field_errors", "config"].includes(field)) {
+        general.push(text);
+      } else {
+        general.push(`${field.replaceAll("_", " ")}: ${text}`);
+      }
+    }
+    if (general.length) {
+      formError.replaceChildren(...general.map((text) => el("p", { text })));
+      formError.hidden = false;
+    }
+    if (first && typeof first.focus === "function" && first.tagName !== "P") first.focus();
+  }
+
+  // ---------------------------------------------------------------- collect and check
+
+  function checkNumber(raw, name, { integer = false, optional = false } = {}) {
+    const [low, high] = settings.limits[name];
+    const strictLow = settings.strictMin.includes(name);
+    const text = String(raw ?? "").trim();
+    if (text === "") {
+      return optional ? { value: undefined } : { error: "Enter a value." };
+    }
+    const value = Number(text);
+    if (!Number.isFinite(value)) return { error: "Enter a number." };
+    if (integer && !Number.isInteger(value)) return { error: "Enter a whole number." };
+    const lowText = strictLow ? `more than ${low}` : `at least ${low}`;
+    if ((strictLow && value <= low) || (!strictLow && value < low) || value > high) {
+      return { error: `Must be ${lowText} and at most ${high}.` };
+    }
+    return { value };
+  }
+
+  function chosenValue(radioName, customInput) {
+    const checked = form.querySelector(`input[name="${radioName}"]:checked`);
+    if (!checked) return "";
+    return checked.value === "custom" ? customInput.value : checked.value;
+  }
+
+  function collect() {
+    const errors = {};
+    const payload = {
+      classes: classes.selected(),
+      model: (form.querySelector('input[name="model"]:checked') || {}).value,
+      initial_image: initialInput.value,
+      objective: byId("objective").value,
+      optimizer: byId("optimizer").value,
+      clip: byId("clip").checked,
+      highlight: highlightMethod(),
+    };
+    if (payload.highlight !== "none") {
+      payload.highlight_outside_relevant = outsideInput.checked;
+    }
+    if (payload.highlight === "rrr") {
+      const checked = checkNumber(lambdaInput.value, "highlight_lambda");
+      if (checked.error) errors.highlight_lambda = checked.error;
+      else payload.highlight_lambda = checked.value;
+    }
+    if (payload.classes.length < settings.minClasses) {
+      errors.classes = `Select at least ${settings.minClasses} shapes.`;
+    }
+    const numbers = [
+      ["step_size", chosenValue("step_size_choice", stepCustom), {}],
+      ["epochs", chosenValue("epochs_choice", epochsCustom), { integer: true }],
+      ["seed", seedInput.value, { integer: true, optional: true }],
+      ["max_steps", byId("max_steps").value, { integer: true }],
+      ["copies", byId("copies").value, { integer: true }],
+    ];
+    for (const [name, raw, options] of numbers) {
+      const checked = checkNumber(raw, name, options);
+      if (checked.error) errors[name] = checked.error;
+      else if (checked.value !== undefined) payload[name] = checked.value;
+    }
+    return { payload, errors };
+  }
+
+  // ---------------------------------------------------------------- step 4: run
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (submitting) return;
+    clearErrors();
+    const { payload, errors } = collect();
+    if (Object.keys(errors).length) {
+      showErrors(errors);
+      return;
+    }
+    submitting = true;
+    updateRunState();
+    try {
+      const response = await apiFetch(`${settings.api}experiments/`, {
+        method: "POST",
+        body: JSON.stringify(payload),
+      });
+      if (response.status === 201 && response.body) {
+        onStarted(response.body);
+      } else if (response.status === 400 && response.body) {
+        showErrors(response.body);
+      } else if (response.status === 403) {
+        showErrors({ detail: "Your session has ended. Reload the page and log in again." });
+      } else {
+        const detail = response.body && response.body.detail;
+        showErrors({ detail: detail || `The run could not be started (HTTP ${response.status}).` });
+      }
+    } catch (_error) {
+      showErrors({ detail: "The server could not be reached. Check your connection and try again." });
+    } finally {
+      submitting = false;
+      updateRunState();
+    }
+  });
+
+  return {
+    updateRunState,
+    hideError,
+    // "Reuse seed" on a row: its seed goes into the seed field.
+    reuseSeed(seed) {
+      seedInput.value = String(seed);
+      hideError("seed");
+      seedInput.focus();
+      seedInput.scrollIntoView({ block: "center" });
+    },
+  };
+}
