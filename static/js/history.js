@@ -1,243 +1,239 @@
 // The history page: rows come from the server; this script edits tags and notes in place,
 // keeps the selection of rows to compare (across pages and filters, for this tab), deletes
 // saved comparisons and starts the paper's scenarios.
-(() => {
-  "use strict";
+import { apiFetch, messagesOf } from "./lib/api.js";
+import { readJson } from "./lib/dom.js";
+import { STATUS_LABELS, progressPercent } from "./lib/format.js";
 
-  const { apiFetch, messagesOf } = window.ShapeShop;
+const settings = readJson("history-settings");
+const SELECTION_KEY = "shapeshop.history.selection";
 
-  const settings = JSON.parse(document.getElementById("history-settings").textContent);
-  const SELECTION_KEY = "shapeshop.history.selection";
+// ---------------------------------------------------------------- selection
 
-  // ---------------------------------------------------------------- selection
+const compareButton = document.getElementById("compare-button");
+const clearButton = document.getElementById("clear-selection");
+const selectionStatus = document.getElementById("selection-status");
+const boxes = Array.from(document.querySelectorAll(".select-experiment"));
 
-  const compareButton = document.getElementById("compare-button");
-  const clearButton = document.getElementById("clear-selection");
-  const selectionStatus = document.getElementById("selection-status");
-  const boxes = Array.from(document.querySelectorAll(".select-experiment"));
-
-  // id -> number, in the order the user picked them (the comparison's column order).
-  function loadSelection() {
-    try {
-      const stored = JSON.parse(sessionStorage.getItem(SELECTION_KEY) || "[]");
-      return Array.isArray(stored) ? stored.filter((item) => Number.isInteger(item.id)) : [];
-    } catch (_error) {
-      return [];
-    }
+// id -> number, in the order the user picked them (the comparison's column order).
+function loadSelection() {
+  try {
+    const stored = JSON.parse(sessionStorage.getItem(SELECTION_KEY) || "[]");
+    return Array.isArray(stored) ? stored.filter((item) => Number.isInteger(item.id)) : [];
+  } catch (_error) {
+    return [];
   }
-  let selection = loadSelection();
+}
+let selection = loadSelection();
 
-  function saveSelection() {
-    sessionStorage.setItem(SELECTION_KEY, JSON.stringify(selection));
-  }
+function saveSelection() {
+  sessionStorage.setItem(SELECTION_KEY, JSON.stringify(selection));
+}
 
-  function showSelection() {
-    const count = selection.length;
-    const numbers = selection.map((item) => `[${item.number}]`).join(", ");
-    selectionStatus.textContent =
-      count === 0
-        ? "Select two or more experiments to compare."
-        : `${count} selected: ${numbers}.${count < 2 ? " Select one more to compare." : ""}`;
-    compareButton.disabled = count < 2;
-    clearButton.hidden = count === 0;
-    for (const box of boxes) {
-      box.checked = selection.some((item) => item.id === Number(box.value));
-      box.closest(".history-row").classList.toggle("is-selected", box.checked);
-    }
-  }
-
+function showSelection() {
+  const count = selection.length;
+  const numbers = selection.map((item) => `[${item.number}]`).join(", ");
+  selectionStatus.textContent =
+    count === 0
+      ? "Select two or more experiments to compare."
+      : `${count} selected: ${numbers}.${count < 2 ? " Select one more to compare." : ""}`;
+  compareButton.disabled = count < 2;
+  clearButton.hidden = count === 0;
   for (const box of boxes) {
-    box.addEventListener("change", () => {
-      const id = Number(box.value);
-      selection = selection.filter((item) => item.id !== id);
-      if (box.checked) selection.push({ id, number: Number(box.dataset.number) });
-      saveSelection();
-      showSelection();
-    });
+    box.checked = selection.some((item) => item.id === Number(box.value));
+    box.closest(".history-row").classList.toggle("is-selected", box.checked);
   }
+}
 
-  clearButton.addEventListener("click", () => {
-    selection = [];
+for (const box of boxes) {
+  box.addEventListener("change", () => {
+    const id = Number(box.value);
+    selection = selection.filter((item) => item.id !== id);
+    if (box.checked) selection.push({ id, number: Number(box.dataset.number) });
     saveSelection();
     showSelection();
   });
+}
 
-  compareButton.addEventListener("click", () => {
-    if (selection.length < 2) return;
-    const ids = selection.map((item) => item.id);
-    window.location.href = `${settings.compareUrl}?ids=${ids.join(",")}&all=0&base=${ids[0]}`;
+clearButton.addEventListener("click", () => {
+  selection = [];
+  saveSelection();
+  showSelection();
+});
+
+compareButton.addEventListener("click", () => {
+  if (selection.length < 2) return;
+  const ids = selection.map((item) => item.id);
+  window.location.href = `${settings.compareUrl}?ids=${ids.join(",")}&all=0&base=${ids[0]}`;
+});
+
+// ---------------------------------------------------------------- tags and notes
+
+function parseTags(text) {
+  return text
+    .split(",")
+    .map((tag) => tag.trim())
+    .filter((tag) => tag !== "");
+}
+
+function showAnnotations(block, body) {
+  const list = block.querySelector(".tag-list");
+  list.replaceChildren(
+    ...body.tags.map((tag) => {
+      const item = document.createElement("li");
+      item.className = "tag";
+      item.textContent = tag;
+      return item;
+    }),
+  );
+  const note = block.querySelector(".note-text");
+  note.textContent = body.note;
+  note.hidden = body.note === "";
+  block.querySelector("input[name=tags]").value = body.tags.join(", ");
+  block.querySelector("textarea[name=note]").value = body.note;
+}
+
+for (const block of document.querySelectorAll(".annotations")) {
+  const editButton = block.querySelector(".annotations-edit");
+  const form = block.querySelector(".annotations-form");
+  const error = block.querySelector(".annotations-error");
+  const status = block.querySelector(".annotations-status");
+
+  function close() {
+    form.hidden = true;
+    editButton.setAttribute("aria-expanded", "false");
+    error.hidden = true;
+    editButton.focus();
+  }
+
+  editButton.addEventListener("click", () => {
+    const opening = form.hidden;
+    form.hidden = !opening;
+    editButton.setAttribute("aria-expanded", String(opening));
+    status.textContent = "";
+    if (opening) form.querySelector("input[name=tags]").focus();
   });
+  block.querySelector(".annotations-cancel").addEventListener("click", close);
 
-  // ---------------------------------------------------------------- tags and notes
-
-  function parseTags(text) {
-    return text
-      .split(",")
-      .map((tag) => tag.trim())
-      .filter((tag) => tag !== "");
-  }
-
-  function showAnnotations(block, body) {
-    const list = block.querySelector(".tag-list");
-    list.replaceChildren(
-      ...body.tags.map((tag) => {
-        const item = document.createElement("li");
-        item.className = "tag";
-        item.textContent = tag;
-        return item;
-      }),
-    );
-    const note = block.querySelector(".note-text");
-    note.textContent = body.note;
-    note.hidden = body.note === "";
-    block.querySelector("input[name=tags]").value = body.tags.join(", ");
-    block.querySelector("textarea[name=note]").value = body.note;
-  }
-
-  for (const block of document.querySelectorAll(".annotations")) {
-    const editButton = block.querySelector(".annotations-edit");
-    const form = block.querySelector(".annotations-form");
-    const error = block.querySelector(".annotations-error");
-    const status = block.querySelector(".annotations-status");
-
-    function close() {
-      form.hidden = true;
-      editButton.setAttribute("aria-expanded", "false");
-      error.hidden = true;
-      editButton.focus();
-    }
-
-    editButton.addEventListener("click", () => {
-      const opening = form.hidden;
-      form.hidden = !opening;
-      editButton.setAttribute("aria-expanded", String(opening));
-      status.textContent = "";
-      if (opening) form.querySelector("input[name=tags]").focus();
-    });
-    block.querySelector(".annotations-cancel").addEventListener("click", close);
-
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      error.hidden = true;
-      const payload = {
-        tags: parseTags(form.querySelector("input[name=tags]").value),
-        note: form.querySelector("textarea[name=note]").value,
-      };
-      const saveButton = form.querySelector("button[type=submit]");
-      saveButton.disabled = true;
-      try {
-        const response = await apiFetch(`${settings.api}experiments/${block.dataset.id}/annotations/`, {
-          method: "PATCH",
-          body: JSON.stringify(payload),
-        });
-        if (response.ok && response.body) {
-          showAnnotations(block, response.body);
-          close();
-          status.textContent = "Saved.";
-          return;
-        }
-        error.textContent =
-          messagesOf(response.body).join(" ") || `Not saved (HTTP ${response.status}).`;
-      } catch (_error) {
-        error.textContent = "The server could not be reached. Try again.";
-      } finally {
-        saveButton.disabled = false;
-      }
-      error.hidden = false;
-    });
-  }
-
-  // ---------------------------------------------------------------- saved comparisons
-
-  for (const button of document.querySelectorAll(".saved-delete")) {
-    button.addEventListener("click", async () => {
-      button.disabled = true;
-      const response = await apiFetch(`${settings.api}comparisons/${button.dataset.id}/`, {
-        method: "DELETE",
-      }).catch(() => ({ ok: false, status: 0 }));
-      if (response.ok || response.status === 404) {
-        const item = button.closest(".saved-item");
-        const list = item.parentElement;
-        item.remove();
-        if (!list.children.length) {
-          const empty = document.createElement("p");
-          empty.className = "hint";
-          empty.id = "saved-empty";
-          empty.textContent = "None yet: open a comparison and save it with a name.";
-          list.replaceWith(empty);
-        }
-      } else {
-        button.disabled = false;
-        button.textContent = "Delete (failed, try again)";
-      }
-    });
-  }
-
-  // ---------------------------------------------------------------- paper scenarios
-
-  const scenarioError = document.getElementById("scenario-error");
-  for (const button of document.querySelectorAll("[data-scenario]")) {
-    button.addEventListener("click", async () => {
-      scenarioError.hidden = true;
-      button.disabled = true;
-      const label = button.textContent;
-      button.textContent = "Queueing…";
-      try {
-        const response = await apiFetch(`${settings.api}scenarios/${button.dataset.scenario}/`, {
-          method: "POST",
-        });
-        if (response.status === 201 && response.body) {
-          window.location.href = response.body.wait_url;
-          return;
-        }
-        scenarioError.textContent =
-          messagesOf(response.body).join(" ") || `Not queued (HTTP ${response.status}).`;
-      } catch (_error) {
-        scenarioError.textContent = "The server could not be reached. Try again.";
-      }
-      scenarioError.hidden = false;
-      button.disabled = false;
-      button.textContent = label;
-    });
-  }
-
-  // ---------------------------------------------------------------- runs still going
-
-  // Queued and running rows follow their progress; a finished one offers a reload (not an
-  // automatic one, which would throw away a note being typed).
-  const STATUS_LABELS = { queued: "Queued", running: "Running", done: "Done", failed: "Failed", cancelled: "Cancelled" };
-
-  async function follow(row) {
-    let response;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    error.hidden = true;
+    const payload = {
+      tags: parseTags(form.querySelector("input[name=tags]").value),
+      note: form.querySelector("textarea[name=note]").value,
+    };
+    const saveButton = form.querySelector("button[type=submit]");
+    saveButton.disabled = true;
     try {
-      response = await apiFetch(`${settings.api}experiments/${row.dataset.id}/`);
-    } catch (_error) {
-      response = { ok: false };
-    }
-    const text = row.querySelector(".progress-text");
-    if (response.ok && response.body && text) {
-      const detail = response.body;
-      const badge = row.querySelector(".status-badge");
-      badge.className = `status-badge status-${detail.status}`;
-      badge.textContent = STATUS_LABELS[detail.status] || detail.status;
-      row.dataset.status = detail.status;
-      if (detail.status === "queued" || detail.status === "running") {
-        const percent = Math.round(((detail.progress && detail.progress.fraction) || 0) * 100);
-        text.textContent = `${STATUS_LABELS[detail.status]}: ${percent}% done.`;
-      } else {
-        const reload = document.createElement("a");
-        reload.href = window.location.href;
-        reload.textContent = "Reload to see it";
-        text.replaceChildren(`${STATUS_LABELS[detail.status] || detail.status}. `, reload, ".");
+      const response = await apiFetch(`${settings.api}experiments/${block.dataset.id}/annotations/`, {
+        method: "PATCH",
+        body: JSON.stringify(payload),
+      });
+      if (response.ok && response.body) {
+        showAnnotations(block, response.body);
+        close();
+        status.textContent = "Saved.";
         return;
       }
+      error.textContent =
+        messagesOf(response.body).join(" ") || `Not saved (HTTP ${response.status}).`;
+    } catch (_error) {
+      error.textContent = "The server could not be reached. Try again.";
+    } finally {
+      saveButton.disabled = false;
     }
-    setTimeout(() => follow(row), 2000);
-  }
+    error.hidden = false;
+  });
+}
 
-  for (const row of document.querySelectorAll('.history-row[data-status="queued"], .history-row[data-status="running"]')) {
-    setTimeout(() => follow(row), 2000);
-  }
+// ---------------------------------------------------------------- saved comparisons
 
-  showSelection();
-})();
+for (const button of document.querySelectorAll(".saved-delete")) {
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const response = await apiFetch(`${settings.api}comparisons/${button.dataset.id}/`, {
+      method: "DELETE",
+    }).catch(() => ({ ok: false, status: 0 }));
+    if (response.ok || response.status === 404) {
+      const item = button.closest(".saved-item");
+      const list = item.parentElement;
+      item.remove();
+      if (!list.children.length) {
+        const empty = document.createElement("p");
+        empty.className = "hint";
+        empty.id = "saved-empty";
+        empty.textContent = "None yet: open a comparison and save it with a name.";
+        list.replaceWith(empty);
+      }
+    } else {
+      button.disabled = false;
+      button.textContent = "Delete (failed, try again)";
+    }
+  });
+}
+
+// ---------------------------------------------------------------- paper scenarios
+
+const scenarioError = document.getElementById("scenario-error");
+for (const button of document.querySelectorAll("[data-scenario]")) {
+  button.addEventListener("click", async () => {
+    scenarioError.hidden = true;
+    button.disabled = true;
+    const label = button.textContent;
+    button.textContent = "Queueing…";
+    try {
+      const response = await apiFetch(`${settings.api}scenarios/${button.dataset.scenario}/`, {
+        method: "POST",
+      });
+      if (response.status === 201 && response.body) {
+        window.location.href = response.body.wait_url;
+        return;
+      }
+      scenarioError.textContent =
+        messagesOf(response.body).join(" ") || `Not queued (HTTP ${response.status}).`;
+    } catch (_error) {
+      scenarioError.textContent = "The server could not be reached. Try again.";
+    }
+    scenarioError.hidden = false;
+    button.disabled = false;
+    button.textContent = label;
+  });
+}
+
+// ---------------------------------------------------------------- runs still going
+
+// Queued and running rows follow their progress; a finished one offers a reload (not an
+// automatic one, which would throw away a note being typed).
+async function follow(row) {
+  let response;
+  try {
+    response = await apiFetch(`${settings.api}experiments/${row.dataset.id}/`);
+  } catch (_error) {
+    response = { ok: false };
+  }
+  const text = row.querySelector(".progress-text");
+  if (response.ok && response.body && text) {
+    const detail = response.body;
+    const badge = row.querySelector(".status-badge");
+    badge.className = `status-badge status-${detail.status}`;
+    badge.textContent = STATUS_LABELS[detail.status] || detail.status;
+    row.dataset.status = detail.status;
+    if (detail.status === "queued" || detail.status === "running") {
+      const percent = progressPercent(detail);
+      text.textContent = `${STATUS_LABELS[detail.status]}: ${percent}% done.`;
+    } else {
+      const reload = document.createElement("a");
+      reload.href = window.location.href;
+      reload.textContent = "Reload to see it";
+      text.replaceChildren(`${STATUS_LABELS[detail.status] || detail.status}. `, reload, ".");
+      return;
+    }
+  }
+  setTimeout(() => follow(row), 2000);
+}
+
+for (const row of document.querySelectorAll('.history-row[data-status="queued"], .history-row[data-status="running"]')) {
+  setTimeout(() => follow(row), 2000);
+}
+
+showSelection();
