@@ -9,8 +9,10 @@ class ExperimentsConfig(AppConfig):
     verbose_name = "Experiments"
 
     def ready(self) -> None:
-        # Only connects a signal receiver: each task worker starts its watchdog thread when
-        # django-q spawns it. Nothing here imports TensorFlow.
-        from experiments import watchdog
+        # Only connects signal receivers: each task worker starts its watchdog thread when
+        # django-q spawns it, and a deleted row takes its files along. Nothing here imports
+        # TensorFlow.
+        from experiments import files, watchdog
 
         watchdog.connect()
+        files.connect()

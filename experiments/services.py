@@ -293,18 +293,7 @@ def experiment_revisualize(
 
 @transaction.atomic
 def experiment_delete(*, user: AbstractBaseUser, experiment: Experiment) -> None:
-    """Deletes the user's experiment and, after commit, its files. A running one is cancelled
-    by the deletion: its worker finds no row to save into and discards what it made."""
-    names = [experiment.weights.name] if experiment.weights.name else []
-    for result in experiment.results.all():
-        names += [name for name in (result.image.name, result.template.name) if name]
+    """Deletes the user's experiment; its files go after commit (experiments.files). A running
+    one is cancelled by the deletion: its worker finds no row to save into and discards what
+    it made."""
     Experiment.objects.filter(pk=experiment.pk, owner=user).delete()
-
-    def remove_files() -> None:
-        for name in names:
-            try:
-                default_storage.delete(name)
-            except OSError:
-                logger.warning("Could not delete %s", name)
-
-    transaction.on_commit(remove_files)
