@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -11,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
 from experiments import services
-from experiments.models import ClassResult, Experiment
+from experiments.models import ClassResult, Experiment, clean_tags
 
 PREVIEW_SIZE = 56
 
@@ -57,8 +58,23 @@ class ClassResultInline(admin.TabularInline):
         return _stored_png(result.template, result.name)
 
 
+class ExperimentAdminForm(forms.ModelForm):
+    """Staff correct the owner's tags with the rules the owner's pages read them by."""
+
+    class Meta:
+        model = Experiment
+        fields = ["tags", "note"]
+
+    def clean_tags(self) -> list[str]:
+        try:
+            return clean_tags(self.cleaned_data.get("tags"))
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["tags"]) from None
+
+
 @admin.register(Experiment)
 class ExperimentAdmin(admin.ModelAdmin):
+    form = ExperimentAdminForm
     list_display = [
         "id",
         "owner",

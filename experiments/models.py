@@ -9,6 +9,7 @@ nothing about a finished experiment.
 from __future__ import annotations
 
 import math
+import re
 from typing import Any
 
 from django.conf import settings
@@ -54,6 +55,42 @@ def validate_pixels(value: Any) -> None:
         clean_grid(value, field="pixels")
     except ValidationError as error:
         raise ValidationError(error.message_dict["pixels"]) from None
+
+
+# An owner's tags: lowercase words of letters, digits, - and _. The rules live beside the
+# column so that every way of writing it (the API, the history page, the admin) checks them.
+TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+MAX_TAGS = 10
+
+
+def clean_tags(tags: Any) -> list[str]:
+    """Tags as stored: lowercase words of letters, digits, - and _, each once, in order."""
+    if not isinstance(tags, list | tuple) or not all(isinstance(tag, str) for tag in tags):
+        raise ValidationError({"tags": ["Send the tags as a list of words."]})
+    cleaned: list[str] = []
+    for tag in tags:
+        word = tag.strip().lower()
+        if not TAG_PATTERN.match(word):
+            message = (
+                f"{tag!r} is not a tag: use up to 32 letters, digits, - or _, "
+                "starting with a letter or digit"
+            )
+            raise ValidationError({"tags": [message]})
+        if word not in cleaned:
+            cleaned.append(word)
+    if len(cleaned) > MAX_TAGS:
+        raise ValidationError({"tags": [f"use at most {MAX_TAGS} tags, not {len(cleaned)}"]})
+    return cleaned
+
+
+def validate_tags(value: Any) -> None:
+    """The model field validator of ``Experiment.tags`` (see :func:`clean_tags`)."""
+    try:
+        cleaned = clean_tags(value)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict["tags"]) from None
+    if cleaned != value:
+        raise ValidationError("tags must be stored as clean_tags returns them", code="unclean")
 
 
 class Experiment(models.Model):
@@ -113,7 +150,10 @@ class Experiment(models.Model):
     weights = models.FileField(upload_to="weights/", blank=True)
     weights_sha256 = models.CharField(max_length=64, blank=True, default="")
     tags = models.JSONField(
-        default=list, blank=True, help_text="The owner's labels: short lowercase words."
+        default=list,
+        blank=True,
+        validators=[validate_tags],
+        help_text="The owner's labels: short lowercase words.",
     )
     note = models.TextField(blank=True, default="", help_text="The owner's free-text note.")
     # A re-run or a re-visualization points at the experiment it came from. A re-visualization

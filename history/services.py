@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,35 +11,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from experiments.models import Experiment
+from experiments.models import Experiment, clean_tags
 from experiments.services import TooManyActive, experiment_create, validate_config
 from history.models import SavedComparison
 
-TAG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
-MAX_TAGS = 10
 MAX_NOTE_LENGTH = 5000
 # A comparison page shows one column per experiment: past a dozen it stops being readable.
 MAX_COMPARED = 12
-
-
-def clean_tags(tags: Any) -> list[str]:
-    """Tags as stored: lowercase words of letters, digits, - and _, each once, in order."""
-    if not isinstance(tags, list | tuple) or not all(isinstance(tag, str) for tag in tags):
-        raise ValidationError({"tags": ["Send the tags as a list of words."]})
-    cleaned: list[str] = []
-    for tag in tags:
-        word = tag.strip().lower()
-        if not TAG_PATTERN.match(word):
-            message = (
-                f"{tag!r} is not a tag: use up to 32 letters, digits, - or _, "
-                "starting with a letter or digit"
-            )
-            raise ValidationError({"tags": [message]})
-        if word not in cleaned:
-            cleaned.append(word)
-    if len(cleaned) > MAX_TAGS:
-        raise ValidationError({"tags": [f"use at most {MAX_TAGS} tags, not {len(cleaned)}"]})
-    return cleaned
 
 
 @transaction.atomic

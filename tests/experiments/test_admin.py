@@ -120,3 +120,33 @@ def test_results_are_a_record_staff_annotate_but_do_not_edit(
     assert result is not None
     view = staff_client.get(f"/admin/experiments/classresult/{result.pk}/change/")
     assert view.status_code == 200 and 'name="r"' not in view.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("tags", "message"),
+    [
+        ("5", "Send the tags as a list of words."),
+        ("[1, 2]", "Send the tags as a list of words."),
+        ("null", "Send the tags as a list of words."),
+        ('["Has Space"]', "is not a tag"),
+    ],
+)
+def test_staff_cannot_store_tags_the_owner_pages_cannot_show(
+    staff_client: Client,
+    alice_client: Client,
+    done_experiment: Experiment,
+    tags: str,
+    message: str,
+) -> None:
+    url = f"/admin/experiments/experiment/{done_experiment.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    hidden = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    response = staff_client.post(url, {**hidden, "tags": tags, "note": "", "_save": "Save"})
+    assert response.status_code == 200  # the form again, with the error
+    assert message in response.content.decode()
+    done_experiment.refresh_from_db()
+    assert done_experiment.tags == []
+    # The owner's pages still answer.
+    assert alice_client.get("/history/").status_code == 200
+    assert alice_client.get("/api/v1/history/").status_code == 200
+    assert alice_client.get("/api/v1/experiments/export/csv/").status_code == 200
