@@ -1,29 +1,33 @@
 """The studies API: staff manage studies and export them; users join one and log events.
 
 Staff-only endpoints answer 403 to other signed-in users. A participant's events can only be
-added (POST): no endpoint updates or deletes them.
+added (POST): no endpoint updates or deletes them. Errors rise to the site's exception
+handler: a service's ``ValidationError`` is a 400 naming the field, and the studies' own
+exceptions carry their status (already enrolled or closed: 409, not a participant: 403).
 """
 
 from __future__ import annotations
 
-from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from functools import cached_property
+from typing import Any
+
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.utils.text import slugify
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
-from experiments.api.errors import bad_request
-from experiments.api.pagination import ExperimentPagination
 from experiments.api.schema import DETAIL, FIELD_ERRORS
 from studies import exports, selectors, services
+from studies.models import Participant, Study
 from studies.serializers import (
+    CsvExportQuerySerializer,
     EnrolSerializer,
     EventBatchResultSerializer,
     EventBatchSerializer,
@@ -35,71 +39,88 @@ from studies.serializers import (
 )
 
 
-class StudyListView(APIView):
-    """Staff: every study; POST creates one with its conditions."""
+class StaffStudyMixin:
+    """Staff views of one study or all of them: every study, with its participant count."""
 
     permission_classes = [IsAdminUser]
-    pagination_class = ExperimentPagination
+
+    def get_queryset(self) -> QuerySet[Study]:
+        return selectors.study_list()
+
+
+class StudyListView(StaffStudyMixin, generics.ListCreateAPIView):
+    """Staff: every study; POST creates one with its conditions."""
+
+    serializer_class = StudySerializer
 
     @extend_schema(responses={200: StudySerializer(many=True), 403: DETAIL})
-    def get(self, request: Request) -> Response:
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(selectors.study_list(), request, view=self)
-        return paginator.get_paginated_response(StudySerializer(page, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=StudySerializer, responses={201: StudySerializer, 400: FIELD_ERRORS, 403: DETAIL}
     )
-    def post(self, request: Request) -> Response:
-        body = StudySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        data = body.validated_data
-        try:
-            study = services.study_create(
-                created_by=request.user,
-                title=data["title"],
-                description=data.get("description", ""),
-                tasks=data.get("tasks", []),
-                conditions=data["conditions"],
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        return Response(
-            StudySerializer(selectors.study_get(pk=study.pk)).data, status=status.HTTP_201_CREATED
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def perform_create(self, serializer: BaseSerializer[Study]) -> None:
+        data = serializer.validated_data
+        study = services.study_create(
+            created_by=self.request.user,
+            title=data["title"],
+            description=data.get("description", ""),
+            tasks=data.get("tasks", []),
+            conditions=data["conditions"],
         )
+        # Read back through the selector, so the answer counts participants like the list.
+        serializer.instance = selectors.study_get(pk=study.pk)
 
 
-class StudyDetailView(APIView):
+class StudyDetailView(StaffStudyMixin, generics.RetrieveAPIView):
     """Staff: one study; PATCH changes its title, description, tasks or whether it is open."""
 
-    permission_classes = [IsAdminUser]
+    serializer_class = StudySerializer
 
     @extend_schema(responses={200: StudySerializer, 403: DETAIL, 404: DETAIL})
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(StudySerializer(selectors.study_get(pk=pk)).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=StudyUpdateSerializer,
         responses={200: StudySerializer, 400: FIELD_ERRORS, 403: DETAIL, 404: DETAIL},
     )
-    def patch(self, request: Request, pk: int) -> Response:
-        study = selectors.study_get(pk=pk)
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        study = self.get_object()
         body = StudyUpdateSerializer(study, data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        body.save()
-        return Response(StudySerializer(selectors.study_get(pk=pk)).data)
+        services.study_update(study=study, changes=body.validated_data)
+        return Response(StudySerializer(self.get_object()).data)
 
 
-class ParticipantListView(APIView):
+class ParticipantListView(generics.ListAPIView):
     """Staff: the study's participants (pseudonymised); POST enrols a user by username."""
 
     permission_classes = [IsAdminUser]
+    serializer_class = ParticipantSerializer
+    pagination_class = None  # a study's participants come as one list
+
+    @cached_property
+    def study(self) -> Study:
+        return selectors.study_get(pk=self.kwargs["pk"])
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        # Staff only (checked above); an unknown study is a 404 before the body is read.
+        self.study  # noqa: B018
+
+    def get_queryset(self) -> QuerySet[Participant]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no study
+            return Participant.objects.none()
+        return selectors.participant_list(study=self.study)
 
     @extend_schema(responses={200: ParticipantSerializer(many=True), 403: DETAIL, 404: DETAIL})
-    def get(self, request: Request, pk: int) -> Response:
-        study = selectors.study_get(pk=pk)
-        participants = selectors.participant_list(study=study)
-        return Response(ParticipantSerializer(participants, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=EnrolSerializer,
@@ -111,62 +132,56 @@ class ParticipantListView(APIView):
             409: DETAIL,
         },
     )
-    def post(self, request: Request, pk: int) -> Response:
-        study = selectors.study_get(pk=pk)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = EnrolSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        user = get_user_model().objects.filter(username=body.validated_data["username"]).first()
-        if user is None:
-            return Response(
-                {"username": ["no user has this username"]}, status=status.HTTP_400_BAD_REQUEST
-            )
-        try:
-            participant = services.participant_enrol(
-                study=study, user=user, enrolled_by=request.user
-            )
-        except (services.AlreadyEnrolled, services.StudyClosed) as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        participant = services.participant_enrol(
+            study=self.study, user=body.validated_data["username"], enrolled_by=request.user
+        )
         return Response(ParticipantSerializer(participant).data, status=status.HTTP_201_CREATED)
 
 
-class JoinView(APIView):
+class JoinView(generics.GenericAPIView):
     """Joins the study with this invite code; the user is given a condition (balanced)."""
+
+    serializer_class = JoinSerializer
 
     @extend_schema(
         request=JoinSerializer,
         responses={201: ParticipationSerializer, 400: FIELD_ERRORS, 409: DETAIL},
     )
     def post(self, request: Request) -> Response:
-        body = JoinSerializer(data=request.data)
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            participant = services.participant_join(
-                user=request.user, invite_code=body.validated_data["invite_code"]
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        except (services.AlreadyEnrolled, services.StudyClosed) as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+        participant = services.participant_join(
+            user=request.user, invite_code=body.validated_data["invite_code"]
+        )
         return Response(ParticipationSerializer(participant).data, status=status.HTTP_201_CREATED)
 
 
-class ParticipationView(APIView):
+class ParticipationView(generics.RetrieveAPIView):
     """The signed-in user's participation in an open study (its tasks and their condition)."""
 
-    @extend_schema(responses={200: ParticipationSerializer, 404: DETAIL})
-    def get(self, request: Request) -> Response:
-        participant = selectors.current_participant(user=request.user)
+    serializer_class = ParticipationSerializer
+
+    def get_object(self) -> Participant:
+        participant = selectors.current_participant(user=self.request.user)
         if participant is None:
             raise Http404("You take part in no open study.")
-        return Response(ParticipationSerializer(participant).data)
+        return participant
+
+    @extend_schema(responses={200: ParticipationSerializer, 404: DETAIL})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
-class EventListView(APIView):
+class EventListView(generics.GenericAPIView):
     """Appends a batch of the participant's interaction events; the server adds its own time.
 
     403 for users who take part in no open study. Events cannot be changed or deleted.
     """
 
+    serializer_class = EventBatchSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "events"
 
@@ -175,14 +190,9 @@ class EventListView(APIView):
         responses={201: EventBatchResultSerializer, 400: FIELD_ERRORS, 403: DETAIL},
     )
     def post(self, request: Request) -> Response:
-        body = EventBatchSerializer(data=request.data)
+        body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            stored = services.events_record(user=request.user, events=body.validated_data["events"])
-        except ValidationError as error:
-            return bad_request(error)
-        except services.NotParticipant as error:
-            return Response({"detail": str(error)}, status=status.HTTP_403_FORBIDDEN)
+        stored = services.events_record(user=request.user, events=body.validated_data["events"])
         return Response({"stored": stored}, status=status.HTTP_201_CREATED)
 
 
@@ -196,10 +206,8 @@ def _name(study_pk: int, title: str) -> str:
     return f"study-{study_pk}-{slugify(title)[:40] or 'export'}"
 
 
-class StudyExportCsvView(APIView):
+class StudyExportCsvView(StaffStudyMixin, generics.GenericAPIView):
     """Staff: the study's tables as CSV: one table with ``?table=``, otherwise all in a zip."""
-
-    permission_classes = [IsAdminUser]
 
     @extend_schema(
         parameters=[
@@ -222,23 +230,20 @@ class StudyExportCsvView(APIView):
         },
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
-        study = selectors.study_get(pk=pk)
-        table = request.query_params.get("table")
+        study = self.get_object()
+        query = CsvExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        table = query.validated_data.get("table")
         name = _name(study.pk, study.title)
         if table is None:
             return _download(exports.zip_bytes(study), "application/zip", f"{name}.zip")
-        if table not in exports.TABLES:
-            message = f"must be one of {', '.join(exports.TABLES)}"
-            return Response({"table": [message]}, status=status.HTTP_400_BAD_REQUEST)
         text = exports.table_csv(study, table)
         return _download(text, "text/csv; charset=utf-8", f"{name}-{table}.csv")
 
 
-class StudyExportJsonView(APIView):
+class StudyExportJsonView(StaffStudyMixin, generics.GenericAPIView):
     """Staff: the whole study as one JSON document: {study, participants, conditions, events,
     experiments, results}."""
-
-    permission_classes = [IsAdminUser]
 
     @extend_schema(
         responses={
@@ -250,7 +255,7 @@ class StudyExportJsonView(APIView):
         }
     )
     def get(self, request: Request, pk: int) -> Response:
-        study = selectors.study_get(pk=pk)
+        study = self.get_object()
         response = Response(exports.json_document(study))
         response["Content-Disposition"] = (
             f'attachment; filename="{_name(study.pk, study.title)}.json"'

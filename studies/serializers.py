@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from rest_framework import serializers
 
 from models_zoo.architectures import ARCHITECTURES
+from studies.exports import TABLES
 from studies.models import EVENT_TYPES, Condition, Participant, Study
 from studies.services import pseudonym
 
@@ -87,7 +90,14 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
 
 class EnrolSerializer(serializers.Serializer):
+    # Validated into the user itself: an unknown username is a 400 naming the field.
     username = serializers.CharField(max_length=150)
+
+    def validate_username(self, value: str) -> AbstractBaseUser:
+        user = get_user_model().objects.filter(username=value).first()
+        if user is None:
+            raise serializers.ValidationError("no user has this username")
+        return user
 
 
 class JoinSerializer(serializers.Serializer):
@@ -103,6 +113,16 @@ class ParticipationSerializer(serializers.Serializer):
     tasks = serializers.ListField(source="study.tasks", child=serializers.CharField())
     condition = ConditionSerializer()
     joined_at = serializers.DateTimeField()
+
+
+class CsvExportQuerySerializer(serializers.Serializer):
+    # The query string of the CSV export (documented as a parameter in the view's schema).
+    table = serializers.ChoiceField(
+        choices=list(TABLES),
+        required=False,
+        help_text="One table as CSV; omitted: every table as CSV files in a zip.",
+        error_messages={"invalid_choice": f"must be one of {', '.join(TABLES)}"},
+    )
 
 
 class EventSerializer(serializers.Serializer):

@@ -31,16 +31,26 @@ from studies.selectors import current_participant
 EVENT_TYPE_NAMES = {name for name, _ in EVENT_TYPES}
 
 
+# Each exception's ``http_status`` is the status the API answers it with (see
+# shapeshop_site/api.py), so the views let them rise.
+
+
 class AlreadyEnrolled(Exception):
     """The user already takes part in this study or in another open one."""
+
+    http_status = 409
 
 
 class NotParticipant(Exception):
     """The user takes part in no open study."""
 
+    http_status = 403
+
 
 class StudyClosed(Exception):
     """The study takes no new participants."""
+
+    http_status = 409
 
 
 def pseudonym(user_id: int) -> str:
@@ -79,6 +89,22 @@ def study_create(
         )
         condition.full_clean()
         condition.save()
+    return study
+
+
+STUDY_CHANGEABLE = ("title", "description", "tasks", "is_open")
+
+
+@transaction.atomic
+def study_update(*, study: Study, changes: Mapping[str, Any]) -> Study:
+    """Changes a study's title, description, tasks or whether it is open; its conditions stay
+    as they were, so the runs already tagged with them keep their meaning."""
+    for field, value in changes.items():
+        if field not in STUDY_CHANGEABLE:
+            raise ValidationError({field: ["cannot be changed once the study exists"]})
+        setattr(study, field, value)
+    study.full_clean()
+    study.save()
     return study
 
 

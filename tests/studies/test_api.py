@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -111,6 +112,44 @@ def test_staff_close_a_study(staff_api: APIClient, study: Study, alice: Any) -> 
     join.force_login(alice)
     refused = join.post("/api/v1/studies/join/", {"invite_code": study.invite_code})
     assert refused.status_code == 409 and "closed" in refused.json()["detail"]
+
+
+def test_the_study_list_is_paged_like_every_list(staff_api: APIClient, staff: Any) -> None:
+    for number in range(3):
+        services.study_create(created_by=staff, title=f"S{number}", conditions=[{"name": "x"}])
+    page = staff_api.get("/api/v1/studies/?page_size=2").json()
+    assert page["count"] == 3 and len(page["results"]) == 2 and page["next"]
+    assert [s["title"] for s in page["results"]] == ["S2", "S1"]
+    last = staff_api.get(page["next"]).json()
+    assert [s["title"] for s in last["results"]] == ["S0"]
+    assert last["results"][0]["participant_count"] == 0
+
+
+def test_a_study_is_changed_in_part_only(staff_api: APIClient, study: Study) -> None:
+    url = f"/api/v1/studies/{study.pk}/"
+    replaced = staff_api.put(url, {"title": "New", "conditions": []}, format="json")
+    assert replaced.status_code == 405
+    changed = staff_api.patch(url, {"tasks": ["Only this."]}, format="json")
+    assert changed.status_code == 200 and changed.json()["tasks"] == ["Only this."]
+    assert len(changed.json()["conditions"]) == 2
+    study.refresh_from_db()
+    assert study.tasks == ["Only this."] and study.title == "Does highlighting help?"
+    assert staff_api.patch(url, {"title": ""}, format="json").json() == {
+        "title": ["This field may not be blank."]
+    }
+
+
+def test_study_update_changes_no_condition(study: Study) -> None:
+    with pytest.raises(ValidationError) as error:
+        services.study_update(study=study, changes={"conditions": []})
+    assert list(error.value.message_dict) == ["conditions"]
+    assert study.conditions.count() == 2
+
+
+def test_enrolling_into_an_unknown_study_is_a_404_whatever_the_body(
+    staff_api: APIClient,
+) -> None:
+    assert staff_api.post("/api/v1/studies/999/participants/", {}, format="json").status_code == 404
 
 
 def test_joining_with_the_code_assigns_the_least_filled_condition(
