@@ -149,6 +149,9 @@ class Experiment(models.Model):
     timings = models.JSONField(default=dict, blank=True)
     weights = models.FileField(upload_to="weights/", blank=True)
     weights_sha256 = models.CharField(max_length=64, blank=True, default="")
+    stored_bytes = models.PositiveBigIntegerField(
+        default=0, help_text="What its results take in storage: images, snapshots, weights."
+    )
     tags = models.JSONField(
         default=list,
         blank=True,

@@ -193,6 +193,9 @@ def experiment_finish(*, experiment_id: int, outcome: Outcome) -> bool:
                     snapshots=None if item.snapshots is None else _npy_bytes(item.snapshots),
                 )
             )
+        size = sum(default_storage.size(name) for name in stored) + sum(
+            len(row.image_raw) + len(row.snapshots or b"") for row in rows
+        )
         saved = _retrying_database(
             lambda: _save_outcome(
                 experiment_id=experiment_id,
@@ -200,6 +203,7 @@ def experiment_finish(*, experiment_id: int, outcome: Outcome) -> bool:
                 rows=rows,
                 weights_name=weights_name,
                 weights_sha256=weights_sha256,
+                stored_bytes=size,
             )
         )
     except BaseException:
@@ -248,6 +252,7 @@ def _save_outcome(
     rows: list[ClassResult],
     weights_name: str,
     weights_sha256: str,
+    stored_bytes: int,
 ) -> bool:
     experiment = (
         Experiment.objects.select_for_update()
@@ -281,6 +286,7 @@ def _save_outcome(
     experiment.highlight_effects = outcome.highlight_effects
     experiment.weights.name = weights_name
     experiment.weights_sha256 = weights_sha256
+    experiment.stored_bytes = stored_bytes
     experiment.full_clean()
     experiment.save()
     return True

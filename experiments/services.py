@@ -23,7 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -47,6 +47,12 @@ __all__ = ["ExperimentFinished"]
 
 class TooManyActive(Exception):
     """The user already has as many queued or running experiments as allowed."""
+
+    http_status = 429
+
+
+class StorageQuotaReached(Exception):
+    """The user's runs take all the storage a user may have."""
 
     http_status = 429
 
@@ -88,7 +94,32 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
             f"(at most {most} copies of this many classes)"
         )
         raise ValidationError({"copies": [message]})
+    if run_config.snapshot_every:
+        least = -(-run_config.max_steps // settings.MAX_SNAPSHOT_FRAMES)
+        if run_config.snapshot_every < least:
+            message = (
+                f"with at most {run_config.max_steps} steps, record a snapshot every {least} "
+                f"steps or more (this server keeps about {settings.MAX_SNAPSHOT_FRAMES} "
+                "frames per class), or 0 for none"
+            )
+            raise ValidationError({"snapshot_every": [message]})
     return run_config
+
+
+def storage_used(*, user: AbstractBaseUser) -> int:
+    """Bytes the user's runs take in storage (images, snapshots, weights)."""
+    used = Experiment.objects.filter(owner=user).aggregate(total=Sum("stored_bytes"))["total"]
+    return int(used or 0)
+
+
+def _check_storage(user: AbstractBaseUser) -> None:
+    quota = settings.STORAGE_QUOTA_MB * 1024 * 1024
+    used = storage_used(user=user)
+    if used >= quota:
+        raise StorageQuotaReached(
+            f"Your runs take {used / 2**20:.0f} MB of the {settings.STORAGE_QUOTA_MB} MB this "
+            "server keeps for each user; delete some runs to start new ones."
+        )
 
 
 def _trained_on(*, user: AbstractBaseUser, keys: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -172,6 +203,7 @@ def experiment_create(
     # Lock the user's row so that two requests at once cannot take the same number; SQLite
     # serialises writers anyway (transaction_mode IMMEDIATE).
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    _check_storage(user)
     active = Experiment.objects.filter(owner=user, status__in=Experiment.ACTIVE).count()
     if active >= settings.MAX_ACTIVE_EXPERIMENTS:
         raise TooManyActive(

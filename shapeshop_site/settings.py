@@ -244,6 +244,12 @@ if HEARTBEAT_TIMEOUT < 2 * WATCHDOG_INTERVAL:
 MAX_ATTEMPTS = env_int("MAX_ATTEMPTS", 1, minimum=1)
 # Training images in one run (classes x copies per class): bounds a run's memory and time.
 MAX_TRAINING_IMAGES = env_int("MAX_TRAINING_IMAGES", 600, minimum=2)
+# Storage: a run records at most about this many snapshot frames per class (snapshot_every
+# must be at least max_steps / MAX_SNAPSHOT_FRAMES), and each user's runs may hold at most
+# STORAGE_QUOTA_MB of images, snapshots and weights; past it, new runs are refused until
+# some are deleted.
+MAX_SNAPSHOT_FRAMES = env_int("MAX_SNAPSHOT_FRAMES", 100, minimum=1)
+STORAGE_QUOTA_MB = env_int("STORAGE_QUOTA_MB", 500, minimum=1)
 # A queued experiment that no worker has taken for this long is failed (lost by the broker).
 QUEUE_TIMEOUT = env_int("QUEUE_TIMEOUT", 3600, minimum=60)
 # A queued experiment whose task was sent this long ago while the broker's queue is empty was

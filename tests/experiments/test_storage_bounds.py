@@ -1,0 +1,59 @@
+"""Storage is bounded: snapshots per run, and what each user's runs may hold in all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.storage import default_storage
+from rest_framework.test import APIClient
+
+from experiments import services, tasks
+from experiments.models import Experiment
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/experiments/"
+TINY = {"classes": ["box", "line"], "epochs": 2, "seed": 3, "max_steps": 8, "copies": 3}
+
+
+def test_snapshots_are_bounded_per_run(alice_api: APIClient, settings: Any) -> None:
+    settings.MAX_SNAPSHOT_FRAMES = 100
+    config = {**TINY, "max_steps": 5000, "snapshot_every": 1}
+    response = alice_api.post(LIST, config, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["snapshot_every"]
+    assert "every 50 steps or more" in response.json()["snapshot_every"][0]
+    assert not Experiment.objects.exists()
+    assert alice_api.post(LIST, {**config, "snapshot_every": 50}, format="json").status_code == 201
+
+
+def test_a_finished_run_records_what_it_stores(alice: Any) -> None:
+    experiment = services.experiment_create(user=alice, config={**TINY, "snapshot_every": 2})
+    assert tasks.train_and_visualize(experiment.pk) == "done"
+    experiment.refresh_from_db()
+    files = default_storage.size(experiment.weights.name) + sum(
+        default_storage.size(r.image.name) + default_storage.size(r.template.name)
+        for r in experiment.results.all()
+    )
+    arrays = sum(len(r.image_raw) + len(r.snapshots) for r in experiment.results.all())
+    assert experiment.stored_bytes == files + arrays > 0
+    assert services.storage_used(user=alice) == experiment.stored_bytes
+
+
+def test_new_runs_are_refused_once_the_users_storage_is_full(
+    alice: Any, alice_api: APIClient, bob_api: APIClient, settings: Any
+) -> None:
+    settings.STORAGE_QUOTA_MB = 1
+    experiment = services.experiment_create(user=alice, config=TINY)
+    assert tasks.train_and_visualize(experiment.pk) == "done"
+    Experiment.objects.filter(pk=experiment.pk).update(stored_bytes=2**20)
+    response = alice_api.post(LIST, TINY, format="json")
+    assert response.status_code == 429
+    assert "delete some runs" in response.json()["detail"]
+    assert Experiment.objects.filter(owner=alice).count() == 1
+    # Another user's storage is their own.
+    assert bob_api.post(LIST, TINY, format="json").status_code == 201
+    # Deleting frees it again.
+    assert alice_api.delete(f"{LIST}{experiment.pk}/").status_code == 204
+    assert alice_api.post(LIST, TINY, format="json").status_code == 201
