@@ -18,6 +18,7 @@ from django.db import transaction
 from drawing.imaging import BLANK_CONTRAST
 from drawing.models import Highlight, ShapeClass
 from drawing.refs import drawn_id
+from drawing.signals import drawn_class_saved, highlight_saved
 from experiments import services as experiment_services
 from experiments.models import Experiment, clean_grid
 from models_zoo import shapes
@@ -63,11 +64,14 @@ def drawn_class_save(
     name: Any,
     pixels: Any,
     shape_class: ShapeClass | None = None,
+    strokes: int | None = None,
 ) -> ShapeClass:
     """Creates a drawn class, or replaces the name and drawing of ``shape_class``.
 
     Experiments that trained on the class keep their own copy, so redrawing it changes none.
+    ``strokes`` (the pen strokes the page counted) is not stored: it goes with the signal.
     """
+    created = shape_class is None
     exclude = shape_class.pk if shape_class is not None else None
     cleaned_name = clean_name(name, user=user, exclude_pk=exclude)
     cleaned_pixels = clean_pixels(pixels)
@@ -84,6 +88,9 @@ def drawn_class_save(
     if shape_class.key != f"drawn-{shape_class.pk}":
         shape_class.key = f"drawn-{shape_class.pk}"
         shape_class.save(update_fields=["key"])
+    drawn_class_saved.send(
+        sender=ShapeClass, shape_class=shape_class, user=user, created=created, strokes=strokes
+    )
     return shape_class
 
 
@@ -117,12 +124,14 @@ def highlight_save(
     relevant: Any,
     irrelevant: Any,
     highlight: Highlight | None = None,
+    strokes: int | None = None,
 ) -> Highlight:
     """Creates the user's highlight of class ``ref``, or replaces the masks of ``highlight``.
 
     Masks are stored as 0s and 1s (a value above 0.5 is painted). A pixel cannot be both
-    yellow and red, and at least one pixel must be painted.
+    yellow and red, and at least one pixel must be painted. ``strokes`` is as for a class.
     """
+    created = highlight is None
     if highlight is not None:
         ref = highlight.class_ref
         shape_class = highlight.shape_class
@@ -148,6 +157,9 @@ def highlight_save(
     highlight.irrelevant = red
     highlight.full_clean()
     highlight.save()
+    highlight_saved.send(
+        sender=Highlight, highlight=highlight, user=user, created=created, strokes=strokes
+    )
     return highlight
 
 
