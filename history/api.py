@@ -27,6 +27,7 @@ from experiments.api.pagination import ExperimentPagination
 from experiments.api.serializers import ExperimentSerializer
 from history import comparison, scenarios, selectors, services
 from history.models import SavedComparison
+from history.signals import comparison_opened
 from models_zoo.config import SEED_MAX
 
 IDS_PARAMETER = OpenApiParameter(
@@ -72,6 +73,8 @@ class CompareView(APIView):
             data = _comparison(request)
         except ValidationError as error:
             return bad_request(error)
+        ids = [row["id"] for row in data["experiments"]]
+        comparison_opened.send(sender=type(self), user=request.user, ids=ids)
         return Response(data)
 
 
