@@ -85,6 +85,15 @@ def _body(request: Request) -> Any:
     raise ValidationError({"non_field_errors": ["Send the fields as a JSON object."]})
 
 
+def _strokes(request: Request) -> int | None:
+    """The pen strokes the page counted for this save, when it sent a count: the study log
+    records them. Anything else is ignored, as the save itself does not depend on it."""
+    value = request.data.get("strokes") if isinstance(request.data, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1_000_000:
+        return value
+    return None
+
+
 def _class_fields(request: Request) -> tuple[Any, Any]:
     """The name and pixels of a class: JSON ``pixels``, or an uploaded ``image`` file."""
     data = _body(request)
@@ -119,7 +128,9 @@ class DrawnClassListView(APIView):
     def post(self, request: Request) -> Response:
         try:
             name, pixels = _class_fields(request)
-            shape_class = services.drawn_class_save(user=request.user, name=name, pixels=pixels)
+            shape_class = services.drawn_class_save(
+                user=request.user, name=name, pixels=pixels, strokes=_strokes(request)
+            )
         except ValidationError as error:
             return bad_request(error)
         return Response(DrawnClassSerializer(shape_class).data, status=status.HTTP_201_CREATED)
@@ -145,7 +156,11 @@ class DrawnClassDetailView(APIView):
         try:
             name, pixels = _class_fields(request)
             shape_class = services.drawn_class_save(
-                user=request.user, name=name, pixels=pixels, shape_class=shape_class
+                user=request.user,
+                name=name,
+                pixels=pixels,
+                shape_class=shape_class,
+                strokes=_strokes(request),
             )
         except ValidationError as error:
             return bad_request(error)
@@ -201,6 +216,7 @@ class HighlightListView(APIView):
                 ref=data.get("class"),
                 relevant=data.get("relevant"),
                 irrelevant=data.get("irrelevant"),
+                strokes=_strokes(request),
             )
         except ValidationError as error:
             return bad_request(error)
@@ -235,6 +251,7 @@ class HighlightDetailView(APIView):
                 relevant=data.get("relevant"),
                 irrelevant=data.get("irrelevant"),
                 highlight=highlight,
+                strokes=_strokes(request),
             )
         except ValidationError as error:
             return bad_request(error)
