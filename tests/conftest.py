@@ -2,21 +2,18 @@
 
 Every test gets a temporary MEDIA_ROOT, the MD5 password hasher (fast on purpose) and a
 synchronous task queue: an experiment enqueued after commit runs in the test process itself.
-Tests that need the real thing use ``qcluster``: a ``manage.py qcluster`` subprocess on the
-same test database (a file, when it is SQLite), never a cluster forked from pytest, whose
+Tests that need the real thing use ``qcluster`` (or ``start_cluster`` for several): a
+``manage.py qcluster`` subprocess on the same test database (a file, when it is SQLite),
+started through ``tests.support.workers``, never a cluster forked from pytest, whose
 TensorFlow state would hang forked workers.
 """
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import threading
-import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,9 +22,10 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from tests.support.workers import Worker, start_worker, stop_worker
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery-staple"
-CLUSTER_START_TIMEOUT_S = 60
 
 
 @pytest.fixture(scope="session")
@@ -116,25 +114,20 @@ def database_url(settings_dict: dict[str, Any]) -> str:
     raise NotImplementedError(f"no worker for tests on {engine}")
 
 
-class Worker:
-    """A running ``manage.py qcluster`` process and its log."""
-
-    def __init__(self, process: subprocess.Popen[bytes], log: Path) -> None:
-        self.process = process
-        self.log = log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
+StartWorkers = Callable[..., Worker]
 
 
 @pytest.fixture
-def qcluster(
+def start_cluster(
     transactional_db: None, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Worker]:
-    """A real django-q cluster (one worker) in a separate process, on the test database.
+) -> Iterator[StartWorkers]:
+    """Starts ``manage.py qcluster`` processes on the test database and one shared queue.
 
-    Use with ``transactional_db`` or ``live_server`` so that the worker sees committed rows;
-    media files are shared through the test's MEDIA_ROOT. Enqueued tasks go to this cluster.
+    ``start_cluster(workers=2, env={"HEARTBEAT_TIMEOUT": "4"})`` starts one more cluster
+    process with that many worker processes and those extra settings, and returns once it
+    runs; every cluster started in a test takes tasks from the same queue, and all are
+    stopped at the end of the test. Use with ``transactional_db`` or ``live_server`` so that
+    the workers see committed rows; media files are shared through the test's MEDIA_ROOT.
     """
     from django.db import connection
     from django_q.conf import Conf
@@ -144,53 +137,31 @@ def qcluster(
     monkeypatch.setattr(Conf, "SYNC", False)
     monkeypatch.setattr(Conf, "PREFIX", name)
     monkeypatch.setattr(Conf, "CLUSTER_NAME", name)
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "Q_CLUSTER_NAME": name,
-        "Q_SYNC": "false",
-        "Q_WORKERS": "1",
-        "DJANGO_SETTINGS_MODULE": "shapeshop_site.settings",
-        "TF_CPP_MIN_LOG_LEVEL": "3",
-        "PYTHONUNBUFFERED": "1",
-    }
-    log = tmp_path / "qcluster.log"
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    worker = Worker(process, log)
+    started: list[Worker] = []
+
+    def start(*, workers: int = 1, env: dict[str, str] | None = None) -> Worker:
+        environment = {
+            **os.environ,
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "Q_CLUSTER_NAME": name,
+            "Q_SYNC": "false",
+            "Q_WORKERS": str(workers),
+            **(env or {}),
+        }
+        worker = start_worker(environment, log=tmp_path / f"qcluster-{len(started)}.log")
+        started.append(worker)
+        return worker
+
     try:
-        _wait_until_ready(worker)
-        yield worker
+        yield start
     finally:
-        _stop(process)
+        for worker in started:
+            stop_worker(worker)
 
 
-def _wait_until_ready(worker: Worker) -> None:
-    deadline = time.monotonic() + CLUSTER_START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if worker.process.poll() is not None:
-            raise RuntimeError(f"qcluster exited early:\n{worker.output()}")
-        if "running" in worker.output().lower():
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"qcluster did not start in time:\n{worker.output()}")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    # The cluster's parent stops its own workers; signalling them too leaves it waiting.
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
+@pytest.fixture
+def qcluster(start_cluster: StartWorkers) -> Worker:
+    """A real django-q cluster (one worker) in a separate process, on the test database;
+    enqueued tasks go to it (see ``start_cluster``)."""
+    return start_cluster(workers=1)

@@ -8,8 +8,8 @@ from django_q.models import Task
 from rest_framework.test import APIClient
 
 from experiments.models import Experiment
-from tests.conftest import Worker
-from tests.experiments.test_cluster import TINY, status_of, wait_for
+from tests.experiments.test_cluster import TINY, status_of
+from tests.support.workers import Worker, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,9 @@ def test_the_cluster_revisualizes_from_stored_weights(
     qcluster: Worker, alice_api: APIClient
 ) -> None:
     source = alice_api.post("/api/v1/experiments/", TINY, format="json").json()["id"]
-    wait_for(lambda: status_of(source) not in ("queued", "running"), qcluster, "the training")
+    wait_until(
+        lambda: status_of(source) not in ("queued", "running"), "the training", workers=[qcluster]
+    )
     assert status_of(source) == "done", Experiment.objects.get(pk=source).error
 
     response = alice_api.post(
@@ -28,12 +30,20 @@ def test_the_cluster_revisualizes_from_stored_weights(
     )
     assert response.status_code == 201, response.content
     pk = response.json()["id"]
-    wait_for(lambda: status_of(pk) not in ("queued", "running"), qcluster, "the re-visualization")
+    wait_until(
+        lambda: status_of(pk) not in ("queued", "running"),
+        "the re-visualization",
+        workers=[qcluster],
+    )
     body = alice_api.get(f"/api/v1/experiments/{pk}/").json()
     assert body["status"] == "done", body["error"]
     assert body["kind"] == "revisualize" and body["source"] == source
     assert body["config"]["initial_image"] == "white" and body["timings"]["train_s"] == 0.0
     assert len(body["results"]) == len(TINY["classes"])
-    wait_for(lambda: Task.objects.filter(name=f"experiment-{pk}").exists(), qcluster, "the task")
+    wait_until(
+        lambda: Task.objects.filter(name=f"experiment-{pk}").exists(),
+        "the task",
+        workers=[qcluster],
+    )
     task = Task.objects.get(name=f"experiment-{pk}")
-    assert task.func == "experiments.revisualize.revisualize_task" and task.result == "done"
+    assert task.func == "experiments.tasks.revisualize_task" and task.result == "done"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,24 +9,11 @@ from django_q.models import Task
 from rest_framework.test import APIClient
 
 from experiments.models import Experiment
-from tests.conftest import Worker
+from tests.support.workers import Worker, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
-# The worker imports TensorFlow for its first task (about 4 s here), then trains.
-DEADLINE_S = 90
 TINY = {"classes": ["box", "line", "circle"], "epochs": 3, "seed": 5, "max_steps": 10}
-
-
-def wait_for(condition: Callable[[], bool], worker: Worker, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if worker.process.poll() is not None:
-            break
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}; worker log:\n{worker.output()}")
 
 
 def status_of(pk: int) -> str:
@@ -41,7 +26,7 @@ def test_the_cluster_runs_a_queued_experiment_to_the_end(
     response = alice_api.post("/api/v1/experiments/", TINY, format="json")
     assert response.status_code == 201
     pk = response.json()["id"]
-    wait_for(lambda: status_of(pk) not in ("queued", "running"), qcluster, "the run")
+    wait_until(lambda: status_of(pk) not in ("queued", "running"), "the run", workers=[qcluster])
 
     body = alice_api.get(f"/api/v1/experiments/{pk}/").json()
     assert body["status"] == "done", body["error"]
@@ -49,7 +34,11 @@ def test_the_cluster_runs_a_queued_experiment_to_the_end(
     image = alice_api.get(body["results"][0]["image_url"])
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
     # The cluster's monitor records the task's own result just after it returns.
-    wait_for(lambda: Task.objects.filter(name=f"experiment-{pk}").exists(), qcluster, "the task")
+    wait_until(
+        lambda: Task.objects.filter(name=f"experiment-{pk}").exists(),
+        "the task",
+        workers=[qcluster],
+    )
     task = Task.objects.get(name=f"experiment-{pk}")
     assert task.success and task.result == "done"
 
@@ -64,10 +53,14 @@ def test_a_running_experiment_is_cancelled_by_its_worker(
         experiment = Experiment.objects.get(pk=pk)
         return experiment.status == "running" and experiment.progress.get("phase") == "train"
 
-    wait_for(training, qcluster, "training to start")
+    wait_until(training, "training to start", workers=[qcluster])
     cancel = alice_api.post(f"/api/v1/experiments/{pk}/cancel/")
     assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
-    wait_for(lambda: Task.objects.filter(name=f"experiment-{pk}").exists(), qcluster, "the stop")
+    wait_until(
+        lambda: Task.objects.filter(name=f"experiment-{pk}").exists(),
+        "the stop",
+        workers=[qcluster],
+    )
 
     task = Task.objects.get(name=f"experiment-{pk}")
     assert task.success and task.result == "cancelled"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -11,13 +10,13 @@ from django_q.models import Task
 
 from experiments import services
 from experiments.models import ClassResult, Experiment
-from tests.reliability.conftest import StartWorkers
+from tests.conftest import StartWorkers
+from tests.support.workers import wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
 TINY = {"classes": ["box", "line", "circle"], "epochs": 2, "max_steps": 5, "copies": 4}
 EXPERIMENTS = 6
-DEADLINE_S = 120
 
 
 def test_two_cluster_processes_process_every_experiment_exactly_once(
@@ -30,18 +29,15 @@ def test_two_cluster_processes_process_every_experiment_exactly_once(
         for seed, user in enumerate([alice, bob] * (EXPERIMENTS // 2))
     ]
 
-    def logs() -> str:
-        return "\n".join(cluster.output() for cluster in clusters)
-
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
+    def all_finished_and_recorded() -> bool:
         finished = Experiment.objects.filter(pk__in=ids, status__in=Experiment.FINISHED).count()
         recorded = Task.objects.filter(name__in=[f"experiment-{pk}" for pk in ids]).count()
-        if finished == EXPERIMENTS and recorded == EXPERIMENTS:
-            break
-        time.sleep(0.2)
-    else:
-        raise AssertionError(f"not all experiments finished in {DEADLINE_S} s:\n{logs()}")
+        return finished == EXPERIMENTS and recorded == EXPERIMENTS
+
+    wait_until(all_finished_and_recorded, "every experiment", workers=clusters, deadline_s=180)
+
+    def logs() -> str:
+        return "\n".join(cluster.output() for cluster in clusters)
 
     for experiment in Experiment.objects.filter(pk__in=ids):
         assert experiment.status == "done", experiment.error

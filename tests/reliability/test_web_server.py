@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +14,8 @@ import pytest
 import requests
 
 from tests.experiments.test_settings import ROOT, clean_environment
-from tests.reliability.conftest import descendants
+from tests.support.servers import wait_until_serving
+from tests.support.workers import descendants
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 HTTPS = {"X-Forwarded-Proto": "https"}  # as the HTTPS proxy in front of it says
@@ -43,27 +43,24 @@ def production_environment(tmp_path: Path, port: int, **extra: str) -> dict[str,
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     env = production_environment(tmp_path, port)
     migrate = [sys.executable, "manage.py", "migrate", "--no-input", "-v0"]
     subprocess.run(migrate, cwd=ROOT, env=env, check=True, timeout=120)
-    process = subprocess.Popen(
-        [GUNICORN], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [GUNICORN], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+        )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            requests.get(f"{base}/", headers=HTTPS, timeout=2)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = process.communicate()[0]
-                pytest.fail(f"gunicorn did not come up:\n{output}")
-            time.sleep(0.2)
     try:
+        wait_until_serving(
+            f"{base}/",
+            headers=HTTPS,
+            processes=[process],
+            output=lambda: log.read_text(errors="replace"),
+        )
         yield base, process
     finally:
         if process.poll() is None:
@@ -72,7 +69,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str]]]:
 
 
 def test_gunicorn_serves_the_site_in_production_mode_without_tensorflow(
-    server: tuple[str, subprocess.Popen[str]],
+    server: tuple[str, subprocess.Popen[bytes]],
 ) -> None:
     base, process = server
     page = requests.get(f"{base}/accounts/login/", headers=HTTPS, timeout=10)

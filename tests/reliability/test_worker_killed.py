@@ -11,7 +11,8 @@ import pytest
 
 from experiments import services
 from experiments.models import Experiment
-from tests.reliability.conftest import StartWorkers, descendants, rss_bytes, wait_for
+from tests.conftest import StartWorkers
+from tests.support.workers import descendants, rss_bytes, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
@@ -44,11 +45,13 @@ def test_a_killed_worker_leaves_a_failed_experiment_and_the_next_one_runs(
 ) -> None:
     cluster = start_cluster(workers=1, env=WATCHDOG)
     long = services.experiment_create(user=alice, config={**LONG, "seed": 1}).pk
-    wait_for(lambda: training(long), "training to start", 60, cluster.output)
+    wait_until(lambda: training(long), "training to start", workers=[cluster])
 
     kill_the_training_worker(cluster.process.pid)
     killed_at = time.monotonic()
-    wait_for(lambda: status_of(long) != "running", "the watchdog", 15, cluster.output)
+    wait_until(
+        lambda: status_of(long) != "running", "the watchdog", workers=[cluster], deadline_s=15
+    )
     noticed_after = time.monotonic() - killed_at
 
     experiment = Experiment.objects.get(pk=long)
@@ -60,8 +63,8 @@ def test_a_killed_worker_leaves_a_failed_experiment_and_the_next_one_runs(
 
     # The cluster replaced its worker; the next experiment runs normally.
     after = services.experiment_create(user=alice, config={**TINY, "seed": 2}).pk
-    wait_for(
-        lambda: status_of(after) not in ("queued", "running"), "the next run", 60, cluster.output
+    wait_until(
+        lambda: status_of(after) not in ("queued", "running"), "the next run", workers=[cluster]
     )
     assert Experiment.objects.get(pk=after).status == "done"
     assert status_of(long) == "failed"  # never trained again
@@ -73,10 +76,10 @@ def test_below_max_attempts_a_killed_run_is_trained_again_to_the_end(
     settings.MAX_ATTEMPTS = 2  # this process enqueues nothing here; the workers decide
     cluster = start_cluster(workers=1, env={**WATCHDOG, "MAX_ATTEMPTS": "2"})
     pk = services.experiment_create(user=alice, config={**LONG, "epochs": 40, "seed": 3}).pk
-    wait_for(lambda: training(pk), "training to start", 60, cluster.output)
+    wait_until(lambda: training(pk), "training to start", workers=[cluster])
     kill_the_training_worker(cluster.process.pid)
-    wait_for(
-        lambda: status_of(pk) not in ("queued", "running"), "the second attempt", 90, cluster.output
+    wait_until(
+        lambda: status_of(pk) not in ("queued", "running"), "the second attempt", workers=[cluster]
     )
     experiment = Experiment.objects.get(pk=pk)
     assert experiment.status == "done", experiment.error
