@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,7 +26,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from local_site import PYTHON, ROOT, free_port, manage, stop, wait_until_up
+from local_site import (
+    PYTHON,
+    Worker,
+    free_port,
+    manage,
+    start_web,
+    start_worker,
+    stop,
+    stop_worker,
+    wait_until_serving,
+)
 
 SETUP = ["box", "line", "circle", "tri", "noise", "noise_blur"]
 TARGET_MEDIAN_S = 1.5
@@ -97,28 +106,19 @@ def main() -> int:
     env.pop("REDIS_URL", None)
     manage(env, "migrate", "--no-input", "-v0")
     token = create_token(env)
-    log = (workdir / "servers.log").open("wb")
-    processes = [
-        subprocess.Popen(
-            [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ),
-        subprocess.Popen(
-            [PYTHON, "manage.py", "qcluster"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        ),
-    ]
+    web_log = workdir / "web.log"
+    web = start_web(
+        [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], env, web_log
+    )
     base = f"http://127.0.0.1:{port}"
+    worker: Worker | None = None
     try:
-        wait_until_up(f"{base}/", processes)
+        worker = start_worker(env, log=workdir / "qcluster.log")
+        wait_until_serving(
+            f"{base}/",
+            processes=[web, worker.process],
+            output=lambda: web_log.read_text(errors="replace"),
+        )
         session = requests.Session()
         session.headers["Authorization"] = f"Token {token}"
         config = {
@@ -132,8 +132,9 @@ def main() -> int:
         print(f"warm-up run (TensorFlow import, first trace): {warm['e2e_s']:.2f} s")
         runs = [one_run(session, base, {**config, "seed": i}, args.poll) for i in range(args.runs)]
     finally:
-        stop(processes)
-        log.close()
+        stop(web)
+        if worker is not None:
+            stop_worker(worker)
 
     print(f"\n{len(runs)} runs, {args.model}, {len(SETUP)} classes, {args.epochs} epochs")
     print(

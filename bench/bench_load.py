@@ -30,7 +30,6 @@ active experiments) are raised through the environment for the benchmark's serve
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import re
@@ -46,7 +45,19 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from local_site import PYTHON, ROOT, free_port, manage, stop, wait_until_up
+from local_site import (
+    PYTHON,
+    Worker,
+    descendants,
+    free_port,
+    manage,
+    rss_bytes,
+    start_web,
+    start_worker,
+    stop,
+    stop_worker,
+    wait_until_serving,
+)
 
 PASSWORD = "load-test-password-4821"
 CONFIG = {"classes": ["box", "line", "circle"], "model": "mlp", "epochs": 20}
@@ -63,32 +74,6 @@ class UserResult:
     done_at: float = 0.0
     experiment: int | None = None
     statuses: list[int] = field(default_factory=list)
-
-
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, pending = [], [pid]
-    while pending:
-        for child in children.get(pending.pop(), []):
-            found.append(child)
-            pending.append(child)
-    return found
-
-
-def rss_bytes(pid: int) -> int:
-    with contextlib.suppress(OSError):
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
 
 
 class MemoryWatch(threading.Thread):
@@ -257,29 +242,26 @@ def run_once(
         env.pop("REDIS_URL", None)
         env.pop("CACHE_URL", None)
     manage(env, "migrate", "--no-input", "-v0")
-    log = (workdir / "servers.log").open("wb")
-
-    def start(*command: str) -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            list(command),
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
+    web_log = workdir / "web.log"
     if server == "gunicorn":
-        web = start(str(Path(PYTHON).parent / "gunicorn"))  # reads gunicorn.conf.py
+        # gunicorn reads its settings from gunicorn.conf.py and the environment.
+        web = start_web([str(Path(PYTHON).parent / "gunicorn")], env, web_log)
     else:
-        web = start(PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}")
-    cluster = start(PYTHON, "manage.py", "qcluster")
+        web = start_web(
+            [PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], env, web_log
+        )
     base = f"http://127.0.0.1:{port}"
     results = [UserResult(user=n) for n in range(users)]
+    cluster: Worker | None = None
     try:
-        wait_until_up(f"{base}/", [web, cluster])
+        cluster = start_worker(env, log=workdir / "qcluster.log")
+        wait_until_serving(
+            f"{base}/",
+            processes=[web, cluster.process],
+            output=lambda: web_log.read_text(errors="replace"),
+        )
         warm_up(env, base, workers)
-        memory = MemoryWatch(cluster.pid)
+        memory = MemoryWatch(cluster.process.pid)
         memory.start()
         started = time.monotonic()
         deadline = started + timeout_s
@@ -298,8 +280,9 @@ def run_once(
         memory.join()
         state = database_check(env)
     finally:
-        stop([web, cluster])
-        log.close()
+        stop(web)
+        if cluster is not None:
+            stop_worker(cluster)
         if database == "postgres":
             subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", dbname], check=False)
 
@@ -307,7 +290,7 @@ def run_once(
     if len(done) == users:
         shutil.rmtree(workdir, ignore_errors=True)
     else:
-        print(f"kept {workdir} (database, media, servers.log) for a look", flush=True)
+        print(f"kept {workdir} (database, media, web.log, qcluster.log) for a look", flush=True)
     latencies = sorted(r.done_at - r.posted_at for r in done)
     span = (max(r.done_at for r in done) - min(r.posted_at for r in done)) if done else 0.0
     errors = [r.error for r in results if not r.ok]

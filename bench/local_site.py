@@ -1,4 +1,10 @@
-"""What the benchmarks that drive a real site share: starting it on loopback and stopping it."""
+"""What the benchmarks that drive a real site share: starting it on loopback and stopping it.
+
+The task worker is started, waited for and stopped by ``tests.support.workers``, and the web
+server waited for by ``tests.support.servers``: the same code the tests use. A benchmark runs
+as ``.venv/bin/python bench/<name>.py``, with only ``bench/`` on its import path, so this
+module puts the repository root there first.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,36 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import wait_until_serving  # noqa: E402
+from tests.support.workers import (  # noqa: E402
+    Worker,
+    descendants,
+    rss_bytes,
+    start_worker,
+    stop_worker,
+)
+
+__all__ = [
+    "PYTHON",
+    "ROOT",
+    "Worker",
+    "descendants",
+    "free_port",
+    "manage",
+    "rss_bytes",
+    "start_web",
+    "start_worker",
+    "stop",
+    "stop_worker",
+    "wait_until_serving",
+]
 
 
 def free_port() -> int:
@@ -32,28 +61,27 @@ def manage(env: dict[str, str], *args: str) -> str:
     return result.stdout
 
 
-def wait_until_up(url: str, processes: list[subprocess.Popen[bytes]]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            raise SystemExit("the web server or the worker stopped during start-up")
-        try:
-            requests.get(url, timeout=1)
-            return
-        except (requests.ConnectionError, requests.Timeout):
-            # Not listening yet, or (gunicorn) listening while its workers still start.
-            time.sleep(0.1)
-    raise SystemExit("the web server did not start")
+def start_web(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Starts a web server in a process group of its own, its output appended to ``log``."""
+    with log.open("ab") as handle:
+        return subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
-def stop(processes: list[subprocess.Popen[bytes]]) -> None:
-    for process in processes:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+def stop(process: subprocess.Popen[bytes], grace_s: float = 20) -> None:
+    """SIGTERM to a web server, SIGKILL to its whole group if it is still there after
+    ``grace_s``."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
