@@ -1,8 +1,9 @@
 """HTML pages of the comparison history: the history itself and the compare view.
 
 The history is rendered on the server (filters and pages are links, so they work without a
-script and stay fast); its script edits tags and notes, remembers the selection and starts
-the paper's scenarios. The compare page is a shell its script fills from the compare API.
+script and stay fast); its script draws each row's title from the data handed to it (with the
+renderer of the Model Builder's rows), edits tags and notes, remembers the selection and
+starts the paper's scenarios. The compare page is a shell its script fills from the compare API.
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from experiments.filters import DEPRECATED_ALIASES, ExperimentFilterSet
 from experiments.models import ClassResult, Experiment
+from experiments.selectors import experiment_list
 from experiments.views import API_ROOT, initial_image_thumbnails
 from history import comparison, scenarios, selectors
 from history.api import compare_page_url
-from history.selectors import HistoryFilters
 from models_zoo.architectures import list_architectures
 
 HISTORY_PAGE_SIZE = 20
@@ -50,8 +52,6 @@ def result_cards(experiment: Experiment) -> list[ResultCard]:
 @dataclass(frozen=True)
 class HistoryRow:
     experiment: Experiment
-    model_label: str
-    initial: dict[str, str] | None
     results: list[ResultCard]
 
     @property
@@ -72,27 +72,44 @@ def _architecture_labels() -> dict[str, str]:
     return {architecture.name: architecture.label for architecture in list_architectures()}
 
 
+# What a row's title shows; the page script draws it with the Model Builder's renderer.
+TITLE_SETTINGS = ("model", "initial_image", "step_size", "epochs")
+
+
+def _title_data(experiment: Experiment) -> dict[str, Any]:
+    config = {key: experiment.config.get(key) for key in TITLE_SETTINGS}
+    return {"id": experiment.pk, "number": experiment.number, "config": config}
+
+
+def _current_names(query: QueryDict) -> QueryDict | None:
+    """The query with the filters' deprecated names replaced by the current ones (a name
+    given both ways keeps its current value), or None when it uses none of them."""
+    if not any(alias in query for alias in DEPRECATED_ALIASES):
+        return None
+    renamed = query.copy()
+    for alias, name in DEPRECATED_ALIASES.items():
+        values = renamed.pop(alias, [])
+        if name not in renamed:
+            renamed.setlist(name, values)
+    return renamed
+
+
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    form = comparison.HistoryFilterForm(request.GET)
-    filters = form.filters() if form.is_valid() else HistoryFilters()
+    # An old link (?from=, ?to=) still works, and the form then shows the dates it asks for.
+    renamed = _current_names(request.GET)
+    if renamed is not None:
+        return redirect(f"{reverse('history')}?{renamed.urlencode()}")
     # The rows show no curves or matrices: leave those (the bulk of each row) in the database.
-    experiments = selectors.experiment_history(user=request.user, filters=filters).defer(
+    experiments = experiment_list(user=request.user).defer(
         "history", "cross_r", "training", "timings"
     )
-    page = Paginator(experiments, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = _architecture_labels()
-    initial_images = {
-        picture.key: {"name": picture.name, "src": picture.src}
-        for picture in initial_image_thumbnails()
-    }
+    # An invalid filter is said beside its field; the valid ones still apply.
+    filters = ExperimentFilterSet(request.GET, queryset=experiments)
+    form = filters.form
+    page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [
-        HistoryRow(
-            experiment=experiment,
-            model_label=labels.get(experiment.model_name, experiment.model_name),
-            initial=initial_images.get(experiment.config.get("initial_image")),
-            results=result_cards(experiment),
-        )
+        HistoryRow(experiment=experiment, results=result_cards(experiment))
         for experiment in page.object_list
     ]
     query = request.GET.copy()
@@ -111,7 +128,16 @@ def history(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "saved": saved,
         "scenarios": list(scenarios.SCENARIOS.values()),
-        "history_settings": {"api": API_ROOT, "compareUrl": reverse("compare")},
+        "history_settings": {
+            "api": API_ROOT,
+            "compareUrl": reverse("compare"),
+            "architectures": _architecture_labels(),
+            "initialImages": {
+                picture.key: {"name": picture.name, "src": picture.src}
+                for picture in initial_image_thumbnails()
+            },
+            "titles": [_title_data(row.experiment) for row in rows],
+        },
     }
     return render(request, "experiments/history.html", context)
 

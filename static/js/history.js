@@ -1,12 +1,19 @@
-// The history page: rows come from the server; this script edits tags and notes in place,
+// The history page: rows come from the server (their titles drawn here from the page's data,
+// by the same renderer as the builder's rows); this script edits tags and notes in place,
 // keeps the selection of rows to compare (across pages and filters, for this tab), deletes
 // saved comparisons and starts the paper's scenarios.
 import { apiFetch, messagesOf } from "./lib/api.js";
 import { readJson } from "./lib/dom.js";
 import { STATUS_LABELS, progressPercent } from "./lib/format.js";
+import { resultTitle } from "./lib/result_title.js";
 
 const settings = readJson("history-settings");
 const SELECTION_KEY = "shapeshop.history.selection";
+
+// Each row's title, drawn from the page's data by the renderer of the builder's rows.
+for (const detail of settings.titles) {
+  document.getElementById(`experiment-${detail.id}-title`)?.replaceWith(resultTitle(detail, settings));
+}
 
 // ---------------------------------------------------------------- selection
 
