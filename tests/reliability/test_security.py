@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client
 from rest_framework.test import APIClient
+from time_machine import TimeMachineFixture
 
 from experiments.models import Experiment
 from tests.conftest import PASSWORD, ROOT
@@ -19,6 +20,8 @@ from tests.conftest import PASSWORD, ROOT
 pytestmark = pytest.mark.django_db
 
 WRONG = "not-the-password-at-all"
+# Lock-out windows are tested on a stopped clock moved by hand, never by waiting them out.
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def login_page(client: Client, username: str, password: str, address: str = "10.0.0.1") -> Any:
@@ -103,10 +106,11 @@ def test_repeated_failed_sign_ins_lock_the_username_for_that_address(
 
 
 def test_the_lock_lifts_after_the_lockout_and_a_success_clears_the_count(
-    client: Client, alice: Any, settings: Any
+    client: Client, alice: Any, settings: Any, time_machine: TimeMachineFixture
 ) -> None:
+    time_machine.move_to(START, tick=False)
     settings.LOGIN_FAILURE_LIMIT = 2
-    settings.LOGIN_LOCKOUT = 1
+    settings.LOGIN_LOCKOUT = 900
     token(client, "alice", WRONG)
     assert token(client, "alice", PASSWORD).status_code == 200  # clears the count
     token(client, "alice", WRONG)
@@ -114,16 +118,19 @@ def test_the_lock_lifts_after_the_lockout_and_a_success_clears_the_count(
     token(client, "alice", WRONG)
     token(client, "alice", WRONG)
     assert token(client, "alice", PASSWORD).status_code == 429
-    time.sleep(1.2)
+    time_machine.shift(899)
+    assert token(client, "alice", PASSWORD).status_code == 429
+    time_machine.shift(2)
     assert token(client, "alice", PASSWORD).status_code == 200
 
 
 def test_guesses_spread_over_many_addresses_hit_the_ceiling_of_the_username(
-    client: Client, alice: Any, bob: Any, settings: Any
+    client: Client, alice: Any, bob: Any, settings: Any, time_machine: TimeMachineFixture
 ) -> None:
+    time_machine.move_to(START, tick=False)
     settings.LOGIN_FAILURE_LIMIT = 3
     settings.LOGIN_ACCOUNT_FAILURE_LIMIT = 4
-    settings.LOGIN_ACCOUNT_WINDOW = 1
+    settings.LOGIN_ACCOUNT_WINDOW = 3600
     # One guess from each of four addresses: no address reaches its own limit of 3.
     for n in range(4):
         assert login_page(Client(), "alice", WRONG, address=f"10.1.0.{n}").status_code == 200
@@ -136,7 +143,9 @@ def test_guesses_spread_over_many_addresses_hit_the_ceiling_of_the_username(
     assert refused.status_code == 429 and "username" in refused.json()["detail"]
     # Other usernames are not affected; the ceiling lifts once the window has passed.
     assert login_page(Client(), "bob", PASSWORD, address="10.1.0.97").status_code == 302
-    time.sleep(1.2)
+    time_machine.shift(3599)
+    assert login_page(Client(), "alice", PASSWORD, address="10.1.0.96").status_code == 429
+    time_machine.shift(2)
     assert login_page(Client(), "alice", PASSWORD, address="10.1.0.96").status_code == 302
 
 
