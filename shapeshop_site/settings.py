@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Swagger UI's own files, served by us: the API docs work offline, with no CDN.
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_q",
     # Runs first; the feature apps beside it depend on it, never the other way round.
     "experiments",
