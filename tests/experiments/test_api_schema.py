@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +102,6 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
     monkeypatch.setattr(Conf, "SYNC", False)
     user = django_user_model.objects.create_user("fuzz", is_staff=True)
     token = Token.objects.create(user=user)
-    started = time.monotonic()
     environment = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     result = subprocess.run(
         [
@@ -138,4 +136,3 @@ def test_schemathesis_finds_no_server_error_and_no_schema_violation(
             if line.startswith("____") or line.lstrip().startswith(("- ST", "["))
         ]
         pytest.fail(f"{report}:\n" + "\n".join(failures))
-    assert time.monotonic() - started < 120
