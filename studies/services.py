@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from experiments.models import Experiment
 from models_zoo import shapes
@@ -226,3 +227,25 @@ def events_record(*, user: AbstractBaseUser, events: Sequence[Mapping[str, Any]]
     rows = [_event(participant, item, index) for index, item in enumerate(events)]
     Event.objects.bulk_create(rows)
     return len(rows)
+
+
+def server_event_record(
+    *, user: Any, kind: str, page: str, data: Mapping[str, Any]
+) -> Event | None:
+    """Records an event the server saw itself (a run started, a drawing saved, ...) for the
+    user's open study; nothing when they take part in none. Its ``client_time`` is the
+    server's own time (see studies/receivers.py)."""
+    if kind not in EVENT_TYPE_NAMES:
+        raise ValueError(f"unknown event type {kind!r}")
+    if not getattr(user, "is_authenticated", False):
+        return None
+    participant = current_participant(user=user)
+    if participant is None:
+        return None
+    return Event.objects.create(
+        participant=participant,
+        type=kind,
+        page=page[:200],
+        data=dict(data),
+        client_time=timezone.now(),
+    )

@@ -1,6 +1,6 @@
 """A whole small study through the API with tokens, as the README describes it: staff create
 it, two participants join (one by code, one enrolled by staff), each runs a real tiny
-experiment and logs events, staff export; the export holds exactly their data."""
+experiment, saves a drawing and logs events, staff export; the export holds exactly their data."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from studies.services import pseudonym
 pytestmark = pytest.mark.django_db
 
 TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 5, "max_steps": 8}
+BAR = [[1.0 if 10 <= column <= 17 else 0.0 for column in range(28)] for _ in range(28)]
 
 
 def token_client(user: Any) -> APIClient:
@@ -65,17 +66,13 @@ def test_a_study_from_creation_to_export(django_user_model: Any, staff: Any) -> 
         assert tasks.train_and_visualize(response.json()["id"]) == "done"
         experiment_ids[name] = response.json()["id"]
 
-    for client, strokes in ((alice_api, 4), (bob_api, 9)):
-        batch = {
-            "events": [
-                {"type": "page_view", "client_time": "2026-11-25T10:00:00Z", "page": "/builder/"},
-                {
-                    "type": "drawing_saved",
-                    "client_time": "2026-11-25T10:01:00Z",
-                    "data": {"strokes": strokes},
-                },
-            ]
-        }
+    # The page logs what only it knows; the server logs the runs above and the drawings.
+    page_view = {"type": "page_view", "client_time": "2026-11-25T10:00:00Z", "page": "/builder/"}
+    for client, strokes in ((alice_api, 4), (bob_api, 9), (carol_api, 2)):
+        drawing = {"name": "Bar", "pixels": BAR, "strokes": strokes}
+        assert client.post("/api/v1/classes/", drawing, format="json").status_code == 201
+    for client in (alice_api, bob_api):
+        batch = {"events": [page_view]}
         assert client.post("/api/v1/events/", batch, format="json").status_code == 201
     assert carol_api.post("/api/v1/events/", batch, format="json").status_code == 403
 
@@ -86,9 +83,16 @@ def test_a_study_from_creation_to_export(django_user_model: Any, staff: Any) -> 
     assert {row["participant"] for row in data["participants"]} == people
     assert {row["condition"] for row in data["conditions"]} == {"mlp", "any"}
     assert [row["participants"] for row in data["conditions"]] == [1, 1]
-    assert len(data["events"]) == 4
+    assert sorted(row["type"] for row in data["events"]) == [
+        *["drawing_saved"] * 2,
+        *["page_view"] * 2,
+        *["run_started"] * 2,
+    ]
     assert {row["participant"] for row in data["events"]} == people
-    assert sorted(row["data"].get("strokes") for row in data["events"] if row["data"]) == [4, 9]
+    saved = [row for row in data["events"] if row["type"] == "drawing_saved"]
+    assert sorted(row["data"]["strokes"] for row in saved) == [4, 9]
+    started = {row["page"] for row in data["events"] if row["type"] == "run_started"}
+    assert started == {f"/api/v1/experiments/{experiment_ids[n]}/" for n in ("alice", "bob")}
     assert {row["experiment"] for row in data["experiments"]} == {
         experiment_ids["alice"],
         experiment_ids["bob"],
