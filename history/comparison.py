@@ -1,5 +1,5 @@
-"""Comparing experiments: the history's filters and the class-aligned comparison. Pure
-shaping of what the selectors read; the pages and the API both use it.
+"""Comparing experiments: the class-aligned comparison and its CSV. Pure shaping of what the
+selectors read; the pages and the API both use it.
 """
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import io
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from experiments.models import ClassResult, Experiment
-from history.selectors import HistoryFilters
+from history.services import check_compared_ids
 from models_zoo import shapes
 
 # A stored snapshot array is an .npy header (well under one frame) plus 28 x 28 float32s.
@@ -39,57 +38,8 @@ SETTING_ORDER = (
 )
 
 
-class HistoryFilterForm(forms.Form):
-    """The history's filters from a query string; every field may be left out."""
-
-    model = forms.CharField(required=False, max_length=40)
-    # "class" is a Python keyword: the form reads it as class_key.
-    class_key = forms.SlugField(required=False, max_length=64)
-    tag = forms.CharField(required=False, max_length=32)
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *Experiment.Status.choices]
-    )
-    date_from = forms.DateField(required=False)
-    date_to = forms.DateField(required=False)
-    order = forms.ChoiceField(
-        required=False, choices=[("newest", "Newest first"), ("oldest", "Oldest first")]
-    )
-
-    def __init__(self, data: Mapping[str, Any] | None = None) -> None:
-        data = dict(data.items()) if data is not None else {}
-        for outer, inner in (("class", "class_key"), ("from", "date_from"), ("to", "date_to")):
-            if outer in data and inner not in data:
-                data[inner] = data.pop(outer)
-        super().__init__(data)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            raise ValidationError({"date_to": "The end date comes before the start date."})
-        return cleaned
-
-    def filters(self) -> HistoryFilters:
-        data = self.cleaned_data
-        return HistoryFilters(
-            model=data.get("model") or None,
-            class_key=data.get("class_key") or None,
-            tag=(data.get("tag") or "").strip().lower() or None,
-            status=data.get("status") or None,
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-            oldest_first=data.get("order") == "oldest",
-        )
-
-    def errors_by_query_name(self) -> dict[str, list[str]]:
-        names = {"class_key": "class", "date_from": "from", "date_to": "to"}
-        return {names.get(field, field): list(messages) for field, messages in self.errors.items()}
-
-
 def parse_ids(raw: str | None, *, field: str = "ids") -> list[int]:
     """``"3,7,9"`` as [3, 7, 9]: two or more distinct positive ids, order kept."""
-    from history.services import MAX_COMPARED
-
     parts = [part.strip() for part in (raw or "").split(",") if part.strip()]
     try:
         ids = [int(part) for part in parts]
@@ -97,15 +47,7 @@ def parse_ids(raw: str | None, *, field: str = "ids") -> list[int]:
         raise ValidationError(
             {field: ["Give the experiments as ids separated by commas."]}
         ) from None
-    if any(pk < 1 or pk > 2**62 for pk in ids):
-        raise ValidationError({field: ["Each id must be a positive whole number."]})
-    if len(set(ids)) != len(ids):
-        raise ValidationError({field: ["An experiment is listed twice."]})
-    if not 2 <= len(ids) <= MAX_COMPARED:
-        raise ValidationError(
-            {field: [f"Compare from 2 to {MAX_COMPARED} experiments, not {len(ids)}."]}
-        )
-    return ids
+    return check_compared_ids(ids, field=field)
 
 
 def parse_flag(raw: str | None) -> bool:

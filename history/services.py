@@ -17,7 +17,11 @@ from history.models import SavedComparison
 
 MAX_NOTE_LENGTH = 5000
 # A comparison page shows one column per experiment: past a dozen it stops being readable.
+MIN_COMPARED = 2
 MAX_COMPARED = 12
+# Ids are 64-bit signed integers in the database: a larger one cannot exist (and SQLite
+# refuses to compare it).
+MAX_ID = 2**63 - 1
 
 
 @transaction.atomic
@@ -45,24 +49,31 @@ def experiment_annotate(
     return experiment
 
 
+def check_compared_ids(ids: list[int], *, field: str) -> list[int]:
+    """The experiments a comparison shows: MIN_COMPARED to MAX_COMPARED distinct positive
+    ids, in the order given. Whose they are is checked where they are read."""
+    if any(pk < 1 or pk > MAX_ID for pk in ids):
+        raise ValidationError({field: ["Each id must be a positive whole number."]})
+    if len(set(ids)) != len(ids):
+        raise ValidationError({field: ["An experiment is listed twice."]})
+    if not MIN_COMPARED <= len(ids) <= MAX_COMPARED:
+        message = f"Compare from {MIN_COMPARED} to {MAX_COMPARED} experiments, not {len(ids)}."
+        raise ValidationError({field: [message]})
+    return list(ids)
+
+
 def clean_experiment_ids(*, user: AbstractBaseUser, ids: Any, field: str) -> list[int]:
     """Two or more distinct ids of the user's own experiments, in the order given."""
     if not isinstance(ids, list | tuple) or not all(
         isinstance(pk, int) and not isinstance(pk, bool) for pk in ids
     ):
         raise ValidationError({field: ["Send the experiments as a list of ids."]})
-    if len(ids) != len(set(ids)):
-        raise ValidationError({field: ["an experiment is listed twice"]})
-    if not 2 <= len(ids) <= MAX_COMPARED:
-        message = f"compare from 2 to {MAX_COMPARED} experiments, not {len(ids)}"
-        raise ValidationError({field: [message]})
-    # An id beyond the database's 64-bit integers cannot exist (and SQLite refuses to compare).
-    in_range = [pk for pk in ids if 0 < pk < 2**63]
-    owned = set(Experiment.objects.filter(owner=user, pk__in=in_range).values_list("pk", flat=True))
+    ids = check_compared_ids(list(ids), field=field)
+    owned = set(Experiment.objects.filter(owner=user, pk__in=ids).values_list("pk", flat=True))
     missing = [pk for pk in ids if pk not in owned]
     if missing:
         raise ValidationError({field: [f"no such experiments: {missing}"]})
-    return list(ids)
+    return ids
 
 
 @transaction.atomic
