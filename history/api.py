@@ -1,6 +1,7 @@
 """API of the comparison history: the history's rows and filters, the class-aligned
 comparison (JSON and CSV), tags and notes, saved comparisons, snapshot frames and the
-paper's scenarios. Every read goes through the selectors, filtered by the signed-in user.
+paper's scenarios. Every queryset is the signed-in user's own; the services hold the rules,
+and their errors rise to the API's exception handler (a 400 naming the field, or a 429).
 """
 
 from __future__ import annotations
@@ -11,20 +12,21 @@ from typing import Any
 
 import numpy as np
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, mixins, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from experiments import selectors as experiment_selectors
-from experiments import services as experiment_services
-from experiments.api.errors import bad_request
-from experiments.api.pagination import ExperimentPagination
+from experiments.api.schema import DETAIL, FIELD_ERRORS, TOO_MANY
 from experiments.api.serializers import ExperimentSerializer
+from experiments.filters import ExperimentFilterSet
+from experiments.models import Experiment
 from history import comparison, scenarios, selectors, services
 from history.models import SavedComparison
 from history.signals import comparison_opened
@@ -59,37 +61,35 @@ def _comparison(request: Request, *, show_all: bool | None = None) -> dict[str, 
     return comparison.comparison_data(experiments, base_id=base, show_all=show_all)
 
 
-class CompareView(APIView):
+class CompareView(generics.GenericAPIView):
     """Class-aligned data of 2 or more of your experiments: one row per class, one column
     per experiment (null where it did not train the class), the settings that differ, the
     training curves and cross-class |r|. Another user's id is a 404."""
 
     @extend_schema(
         parameters=[IDS_PARAMETER, BASE_PARAMETER, ALL_PARAMETER],
-        responses={200: OpenApiResponse(description="The comparison"), 404: None},
+        responses={
+            200: OpenApiResponse(description="The comparison"),
+            400: FIELD_ERRORS,
+            404: None,
+        },
     )
     def get(self, request: Request) -> Response:
-        try:
-            data = _comparison(request)
-        except ValidationError as error:
-            return bad_request(error)
+        data = _comparison(request)
         ids = [row["id"] for row in data["experiments"]]
         comparison_opened.send(sender=type(self), user=request.user, ids=ids)
         return Response(data)
 
 
-class CompareCsvView(APIView):
+class CompareCsvView(generics.GenericAPIView):
     """The comparison's numbers as CSV: one line per experiment and class."""
 
     @extend_schema(
         parameters=[IDS_PARAMETER, BASE_PARAMETER],
-        responses={(200, "text/csv"): OpenApiResponse(description="CSV")},
+        responses={(200, "text/csv"): OpenApiResponse(description="CSV"), 400: FIELD_ERRORS},
     )
     def get(self, request: Request) -> HttpResponse:
-        try:
-            data = _comparison(request, show_all=True)
-        except ValidationError as error:
-            return bad_request(error)
+        data = _comparison(request, show_all=True)
         ids = "-".join(str(experiment["id"]) for experiment in data["experiments"])
         response = HttpResponse(comparison.comparison_csv(data), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="comparison-{ids}.csv"'
@@ -102,57 +102,72 @@ class HistoryRowSerializer(ExperimentSerializer):
         read_only_fields = fields
 
 
-class HistoryView(APIView):
-    """Your experiments narrowed by the history's filters (model, class, tag, status, from,
-    to as YYYY-MM-DD, order=newest|oldest), paginated, with the filters' choices."""
+class HistoryView(generics.ListAPIView):
+    """Your experiments narrowed by the filters the experiment list takes (model, class, tag,
+    status, kind, created_after and created_before as YYYY-MM-DD, order=newest|oldest),
+    paginated, with the filters' choices under ``facets``."""
 
-    pagination_class = ExperimentPagination
+    serializer_class = HistoryRowSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ExperimentFilterSet
+    # Only the schema reads this (for the filters' model); requests go through get_queryset.
+    queryset = Experiment.objects.none()
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(name, str, required=False)
-            for name in ("model", "class", "tag", "status", "from", "to", "order")
-        ],
-        responses=HistoryRowSerializer(many=True),
-    )
-    def get(self, request: Request) -> Response:
-        form = comparison.HistoryFilterForm(request.query_params)
-        if not form.is_valid():
-            return Response(form.errors_by_query_name(), status=status.HTTP_400_BAD_REQUEST)
-        experiments = selectors.experiment_history(user=request.user, filters=form.filters())
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(experiments, request, view=self)
-        response = paginator.get_paginated_response(HistoryRowSerializer(page, many=True).data)
+    def get_queryset(self) -> QuerySet[Experiment]:
+        return experiment_selectors.experiment_list(user=self.request.user)
+
+    @extend_schema(responses={200: HistoryRowSerializer(many=True), 400: FIELD_ERRORS})
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = self.list(request, *args, **kwargs)
         response.data["facets"] = selectors.history_facets(user=request.user)
         return response
 
 
-class AnnotationsSerializer(serializers.Serializer):
-    tags = serializers.ListField(child=serializers.CharField(), required=False)
-    note = serializers.CharField(required=False, allow_blank=True)
+class TextField(serializers.CharField):
+    """Text only: a number is refused, not turned into its digits."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
-class ExperimentAnnotationsView(APIView):
+class AnnotationsSerializer(serializers.ModelSerializer):
+    # Types only: the words a tag may hold and the note's length are the rules of
+    # services.experiment_annotate, whose errors name their field.
+    tags = serializers.ListField(child=TextField(), required=False)
+    note = TextField(required=False, allow_blank=True)
+
+    class Meta:
+        model = Experiment
+        fields = ["id", "tags", "note"]
+        read_only_fields = ["id"]
+
+
+class ExperimentAnnotationsView(mixins.UpdateModelMixin, generics.GenericAPIView):
     """PATCH your own tags and/or note of one experiment."""
 
-    @extend_schema(request=AnnotationsSerializer, responses=AnnotationsSerializer)
-    def patch(self, request: Request, pk: int) -> Response:
-        experiment = experiment_selectors.experiment_get(user=request.user, pk=pk)
-        if not isinstance(request.data, dict):
-            return Response(
-                {"non_field_errors": ["Send an object with tags and/or note."]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        try:
-            services.experiment_annotate(
-                user=request.user,
-                experiment=experiment,
-                tags=request.data.get("tags"),
-                note=request.data.get("note"),
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        return Response({"id": experiment.pk, "tags": experiment.tags, "note": experiment.note})
+    serializer_class = AnnotationsSerializer
+
+    def get_queryset(self) -> QuerySet[Experiment]:
+        return Experiment.objects.filter(owner=self.request.user).only("id", "tags", "note")
+
+    @extend_schema(responses={200: AnnotationsSerializer, 400: FIELD_ERRORS, 404: DETAIL})
+    def patch(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.partial_update(request, *args, **kwargs)
+
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        services.experiment_annotate(
+            user=self.request.user, experiment=serializer.instance, **serializer.validated_data
+        )
+
+
+def compare_page_url(ids: list[int], options: dict[str, Any] | None = None) -> str:
+    options = options or {}
+    query = f"ids={','.join(str(pk) for pk in ids)}"
+    query += f"&all={1 if options.get('all') else 0}"
+    query += f"&base={options.get('base') or ids[0]}"
+    return f"{reverse('compare')}?{query}"
 
 
 class SavedComparisonSerializer(serializers.ModelSerializer):
@@ -167,61 +182,75 @@ class SavedComparisonSerializer(serializers.ModelSerializer):
         return compare_page_url(saved.experiment_ids, saved.options)
 
 
-def compare_page_url(ids: list[int], options: dict[str, Any] | None = None) -> str:
-    options = options or {}
-    query = f"ids={','.join(str(pk) for pk in ids)}"
-    query += f"&all={1 if options.get('all') else 0}"
-    query += f"&base={options.get('base') or ids[0]}"
-    return f"{reverse('compare')}?{query}"
-
-
-class SavedComparisonCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=80)
-    experiment_ids = serializers.ListField(child=serializers.IntegerField(), min_length=2)
+class SavedComparisonCreateSerializer(serializers.ModelSerializer):
+    # A comparison to save; the answer is the saved comparison. Whose ids may be compared and
+    # what the options may say are the rules of services.saved_comparison_create.
+    experiment_ids = serializers.ListField(
+        child=serializers.IntegerField(),
+        min_length=services.MIN_COMPARED,
+        max_length=services.MAX_COMPARED,
+    )
     options = serializers.DictField(
         required=False, help_text='{"base": one of the ids, "all": true or false}'
     )
 
+    class Meta:
+        model = SavedComparison
+        fields = ["name", "experiment_ids", "options"]
 
-class SavedComparisonListView(APIView):
+    def to_representation(self, instance: SavedComparison) -> dict[str, Any]:
+        return SavedComparisonSerializer(instance, context=self.context).data
+
+
+class SavedComparisonListView(generics.ListCreateAPIView):
     """Your saved comparisons, newest first; POST saves one (name, experiment_ids, options)."""
 
-    @extend_schema(responses=SavedComparisonSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        saved = selectors.saved_comparison_list(user=request.user)
-        return Response(SavedComparisonSerializer(saved, many=True).data)
+    # The list has always been a plain JSON array: paging it would change its shape.
+    pagination_class = None
+
+    def get_queryset(self) -> QuerySet[SavedComparison]:
+        return selectors.saved_comparison_list(user=self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        if self.request.method == "POST":
+            return SavedComparisonCreateSerializer
+        return SavedComparisonSerializer
 
     @extend_schema(
-        request=SavedComparisonCreateSerializer, responses={201: SavedComparisonSerializer}
+        request=SavedComparisonCreateSerializer,
+        responses={201: SavedComparisonSerializer, 400: FIELD_ERRORS},
     )
-    def post(self, request: Request) -> Response:
-        data = request.data if isinstance(request.data, dict) else {}
-        try:
-            saved = services.saved_comparison_create(
-                user=request.user,
-                name=data.get("name"),
-                experiment_ids=data.get("experiment_ids"),
-                options=data.get("options"),
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        return Response(SavedComparisonSerializer(saved).data, status=status.HTTP_201_CREATED)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.create(request, *args, **kwargs)
+
+    def perform_create(self, serializer: serializers.BaseSerializer) -> None:
+        serializer.instance = services.saved_comparison_create(
+            user=self.request.user, **serializer.validated_data
+        )
+
+    def get_success_headers(self, data: Any) -> dict[str, str]:
+        # Its "url" is the compare page, not the saved comparison: no Location header.
+        return {}
 
 
-class SavedComparisonDetailView(APIView):
+class SavedComparisonDetailView(generics.DestroyAPIView):
     """DELETE one of your saved comparisons (the experiments stay)."""
 
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
-        saved = selectors.saved_comparison_get(user=request.user, pk=pk)
-        services.saved_comparison_delete(user=request.user, comparison=saved)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    serializer_class = SavedComparisonSerializer
+
+    def get_queryset(self) -> QuerySet[SavedComparison]:
+        return selectors.saved_comparison_list(user=self.request.user)
+
+    def perform_destroy(self, instance: SavedComparison) -> None:
+        services.saved_comparison_delete(user=self.request.user, comparison=instance)
 
 
-class SnapshotFrameView(APIView):
+class SnapshotFrameView(generics.GenericAPIView):
     """Frame ``frame`` of the images a class's generation went through, as a 28x28 PNG."""
 
-    @extend_schema(responses={(200, "image/png"): OpenApiResponse(description="28x28 PNG")})
+    @extend_schema(
+        responses={(200, "image/png"): OpenApiResponse(description="28x28 PNG"), 404: DETAIL}
+    )
     def get(self, request: Request, pk: int, position: int, frame: int) -> HttpResponse:
         from models_zoo.render import to_png
 
@@ -236,7 +265,7 @@ class SnapshotFrameView(APIView):
         return response
 
 
-class ScenarioListView(APIView):
+class ScenarioListView(generics.GenericAPIView):
     """The paper's comparisons that one POST to scenarios/<key>/ queues as a set."""
 
     @extend_schema(responses=OpenApiResponse(description="Key, title, description, runs"))
@@ -254,27 +283,30 @@ class ScenarioListView(APIView):
         )
 
 
-class ScenarioRunView(APIView):
+class ScenarioRunView(generics.GenericAPIView):
     """Queues one of the paper's scenarios (paper preset, one shared seed) as a set: all of
     its experiments or, when they do not fit in your free queue places, none (429)."""
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "experiment_create"
 
-    @extend_schema(request=None, responses={201: OpenApiResponse(description="The set")})
+    @extend_schema(
+        request=None,
+        responses={
+            201: OpenApiResponse(description="The set"),
+            400: FIELD_ERRORS,
+            404: DETAIL,
+            429: TOO_MANY,
+        },
+    )
     def post(self, request: Request, key: str) -> Response:
         scenario = scenarios.SCENARIOS.get(key)
         if scenario is None:
             raise Http404("No such scenario.")
         seed = secrets.randbelow(SEED_MAX + 1)
-        try:
-            experiments = services.experiment_create_set(
-                user=request.user, configs=scenario.configs(seed), tags=[f"paper-{key}"]
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        except experiment_services.TooManyActive as error:
-            return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        experiments = services.experiment_create_set(
+            user=request.user, configs=scenario.configs(seed), tags=[f"paper-{key}"]
+        )
         ids = [experiment.pk for experiment in experiments]
         url = compare_page_url(ids)
         return Response(

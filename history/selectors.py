@@ -1,59 +1,19 @@
-"""Every read of the history, always on behalf of one user."""
+"""Every read of the history, always on behalf of one user.
+
+The history's rows are the user's experiments (``experiments.selectors.experiment_list``)
+narrowed by ``experiments.filters.ExperimentFilterSet``, the filters the API's list shares.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Length
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from experiments.models import ClassResult, Experiment
-from experiments.selectors import experiment_list
 from history.models import SavedComparison
-
-
-@dataclass(frozen=True)
-class HistoryFilters:
-    """What the history page narrows the user's experiments to; None means no filter."""
-
-    model: str | None = None
-    class_key: str | None = None
-    tag: str | None = None
-    status: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-    oldest_first: bool = False
-
-
-def _json_list_has(field: str, value: str) -> Q:
-    """Whether a JSON list of slugs holds ``value``, as a text match on the stored JSON that
-    works alike on SQLite and PostgreSQL. Slugs and tags never hold quotes, so ``"box"``
-    cannot match ``"box_hollow"``."""
-    return Q(**{f"{field}__icontains": f'"{value}"'})
-
-
-def experiment_history(*, user: AbstractBaseUser, filters: HistoryFilters) -> QuerySet[Experiment]:
-    """The user's experiments narrowed by ``filters``, results prefetched in one query."""
-    experiments = experiment_list(user=user)
-    if filters.model:
-        experiments = experiments.filter(model_name=filters.model)
-    if filters.status:
-        experiments = experiments.filter(status=filters.status)
-    if filters.class_key:
-        experiments = experiments.filter(_json_list_has("class_keys", filters.class_key))
-    if filters.tag:
-        experiments = experiments.filter(_json_list_has("tags", filters.tag))
-    if filters.date_from:
-        experiments = experiments.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to:
-        experiments = experiments.filter(created_at__date__lte=filters.date_to)
-    if filters.oldest_first:
-        experiments = experiments.order_by("created_at", "id")
-    return experiments
 
 
 def history_facets(*, user: AbstractBaseUser) -> dict[str, list[str]]:

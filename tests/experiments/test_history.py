@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
+from experiments.filters import ExperimentFilterSet
 from experiments.models import Experiment
+from experiments.selectors import experiment_list
 from history import selectors as history_selectors
 from history import services as history_services
-from history.selectors import HistoryFilters
 from tests.experiments.test_history_support import store_finished
 
 pytestmark = pytest.mark.django_db
@@ -70,30 +73,42 @@ def numbers(experiments: Any) -> list[int]:
     return [experiment.number for experiment in experiments]
 
 
+def history_rows(user: Any, query: dict[str, str]) -> list[int]:
+    """The numbers of the user's experiments that the history's filters keep, in order."""
+    filters = ExperimentFilterSet(QueryDict(urlencode(query)), queryset=experiment_list(user=user))
+    assert filters.is_valid(), filters.errors
+    return numbers(filters.qs)
+
+
 @pytest.mark.parametrize(
-    ("filters", "expected"),
+    ("query", "expected"),
     [
-        (HistoryFilters(), [5, 4, 3, 2, 1]),
-        (HistoryFilters(oldest_first=True), [1, 2, 3, 4, 5]),
-        (HistoryFilters(model="cnn"), [3]),
-        (HistoryFilters(class_key="box"), [5, 3]),
-        (HistoryFilters(class_key="box_hollow"), [4, 3]),
-        (HistoryFilters(class_key="line"), [2, 1]),
-        (HistoryFilters(tag="paper"), [2, 1]),
-        (HistoryFilters(tag="lines"), [1]),
-        (HistoryFilters(status="failed"), [5]),
-        (HistoryFilters(date_from=date(2026, 3, 5), date_to=date(2026, 3, 9)), [3, 2]),
-        (HistoryFilters(model="mlp", class_key="line", tag="paper"), [2, 1]),
+        ({}, [5, 4, 3, 2, 1]),
+        ({"order": "oldest"}, [1, 2, 3, 4, 5]),
+        ({"order": "newest"}, [5, 4, 3, 2, 1]),
+        ({"model": "cnn"}, [3]),
+        ({"class": "box"}, [5, 3]),
+        ({"class": "box_hollow"}, [4, 3]),
+        ({"class": "line"}, [2, 1]),
+        ({"class": "lin"}, []),
+        ({"tag": "paper"}, [2, 1]),
+        ({"tag": "Paper"}, [2, 1]),
+        ({"tag": "lines"}, [1]),
+        ({"status": "failed"}, [5]),
+        ({"created_after": "2026-03-05", "created_before": "2026-03-09"}, [3, 2]),
+        ({"from": "2026-03-05", "to": "2026-03-09"}, [3, 2]),
+        ({"model": "mlp", "class": "line", "tag": "paper"}, [2, 1]),
+        ({"model": "", "class": "", "tag": "", "status": "", "order": ""}, [5, 4, 3, 2, 1]),
     ],
 )
 def test_history_filters(
-    alice: Any, history: dict[str, Experiment], filters: HistoryFilters, expected: list[int]
+    alice: Any, history: dict[str, Experiment], query: dict[str, str], expected: list[int]
 ) -> None:
-    assert numbers(history_selectors.experiment_history(user=alice, filters=filters)) == expected
+    assert history_rows(alice, query) == expected
 
 
 def test_bob_never_sees_alices_experiments(bob: Any, history: dict[str, Experiment]) -> None:
-    assert numbers(history_selectors.experiment_history(user=bob, filters=HistoryFilters())) == [1]
+    assert history_rows(bob, {}) == [1]
     assert history_selectors.history_facets(user=bob) == {
         "models": ["mlp"],
         "classes": ["box", "line"],
@@ -146,11 +161,32 @@ def test_the_history_page_filters_from_the_query_string(
 def test_a_bad_date_range_is_said_beside_the_field(
     alice_client: Any, history: dict[str, Experiment]
 ) -> None:
-    response = alice_client.get("/history/", {"from": "2026-03-09", "to": "2026-03-01"})
+    query = {"created_after": "2026-03-09", "created_before": "2026-03-01"}
+    response = alice_client.get("/history/", query)
     assert response.status_code == 200
-    assert "The end date comes before the start date." in response.content.decode()
-    response = alice_client.get("/history/", {"from": "not-a-date"})
+    assert response.context["form"].errors == {
+        "created_before": ["The end date comes before the start date."]
+    }
+    assert '<p class="field-error">The end date comes before the start date.</p>' in (
+        response.content.decode()
+    )
+    response = alice_client.get("/history/", {"created_after": "not-a-date", "model": "cnn"})
     assert response.status_code == 200 and "Enter a valid date." in response.content.decode()
+    # The valid filters still apply.
+    assert [row.experiment.number for row in response.context["rows"]] == [3]
+
+
+def test_old_links_with_from_and_to_show_the_same_filters_under_their_names(
+    alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    response = alice_client.get("/history/", {"from": "2026-03-05", "to": "2026-03-09", "page": 1})
+    assert response.status_code == 302
+    assert response["Location"] == (
+        "/history/?page=1&created_after=2026-03-05&created_before=2026-03-09"
+    )
+    response = alice_client.get(response["Location"])
+    assert [row.experiment.number for row in response.context["rows"]] == [3, 2]
+    assert 'name="created_after" value="2026-03-05"' in response.content.decode()
 
 
 def test_the_history_page_is_paginated_in_a_fixed_number_of_queries(
@@ -218,6 +254,24 @@ def test_the_history_api_refuses_bad_filters(alice_api: Any) -> None:
     response = alice_api.get("/api/v1/history/", {"status": "sleeping", "from": "yesterday"})
     assert response.status_code == 400
     assert set(response.json()) == {"status", "from"}
+    query = {"created_after": "2026-03-09", "created_before": "2026-03-01", "order": "up"}
+    response = alice_api.get("/api/v1/history/", query)
+    assert response.status_code == 400
+    assert set(response.json()) == {"created_before", "order"}
+
+
+def test_the_history_api_takes_the_lists_filters_and_its_old_date_names(
+    alice_api: Any, history: dict[str, Experiment]
+) -> None:
+    def rows(query: dict[str, str]) -> list[int]:
+        response = alice_api.get("/api/v1/history/", query)
+        assert response.status_code == 200, response.json()
+        return [row["number"] for row in response.json()["results"]]
+
+    dates = {"created_after": "2026-03-05", "created_before": "2026-03-09"}
+    assert rows(dates) == [3, 2]
+    assert rows({"from": "2026-03-05", "to": "2026-03-09", "order": "oldest"}) == [2, 3]
+    assert rows({"kind": "revisualize"}) == []
 
 
 def test_the_history_api_is_bobs_own(bob_api: Any, history: dict[str, Experiment]) -> None:
