@@ -83,7 +83,7 @@ class ExperimentFilterSet(django_filters.FilterSet):
         for alias, name in DEPRECATED_ALIASES.items():
             filters[alias] = copy.deepcopy(filters[name])
             filters[alias].extra["help_text"] = f"Deprecated: use {name}."
-            filters[alias].replaced_by = name  # type: ignore[attr-defined]
+            filters[alias].replaced_by = name
         return filters
 
     def filter_class(self, queryset: QuerySet[Experiment], name: str, value: str) -> QuerySet:
