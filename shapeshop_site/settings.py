@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_q",
+    # Checks the Content-Security-Policy settings at start-up.
+    "csp",
     # Runs first; the feature apps beside it depend on it, never the other way round.
     "experiments",
     "drawing",
@@ -89,7 +91,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "shapeshop_site.middleware.SecurityHeadersMiddleware",
+    "shapeshop_site.middleware.ContentSecurityPolicyMiddleware",
     "shapeshop_site.middleware.DatabaseUnavailableMiddleware",
     "shapeshop_site.middleware.RequestTooLargeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -166,15 +168,39 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
 # Request bodies: the largest legitimate one (a drawn class as JSON) is about 20 kB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
-# Scripts and styles come from our own static files only; images may be inline PNGs.
-CONTENT_SECURITY_POLICY = env_str(
+
+
+def env_csp(name: str, default: str) -> dict[str, dict[str, list[str] | bool]]:
+    """A Content-Security-Policy written as the header's value ("default-src 'self'; img-src
+    'self' data:") in django-csp's format: {"DIRECTIVES": {"default-src": ["'self'"], ...}}.
+    A directive without sources (upgrade-insecure-requests) is True. An empty value turns
+    the header off; a directive django-csp does not know fails here, as it would drop it."""
+    from csp.utils import DEFAULT_DIRECTIVES
+
+    directives: dict[str, list[str] | bool] = {}
+    for part in env_str(name, default).split(";"):
+        words = part.split()
+        if not words:
+            continue
+        directive = words[0].lower()
+        if directive not in DEFAULT_DIRECTIVES:
+            raise ImproperlyConfigured(f"{name}: unknown CSP directive {words[0]!r}")
+        directives[directive] = words[1:] or True
+    return {"DIRECTIVES": directives} if directives else {}
+
+
+# The CSP header (django-csp). Scripts and styles come from our own static files only;
+# images may be inline PNGs. Set either variable to a whole policy, as the header reads.
+CONTENT_SECURITY_POLICY = env_csp(
     "CONTENT_SECURITY_POLICY",
     "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; "
     "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
 )
 # The API's documentation pages (Swagger UI, Redoc) insert styles and run Redoc's search in a
-# blob: worker; they hold no user data, and scripts stay 'self' only there too.
-CONTENT_SECURITY_POLICY_API_DOCS = env_str(
+# blob: worker; they hold no user data, and scripts stay 'self' only there too. Given in
+# django-csp's format too, it replaces the policy above on those pages
+# (shapeshop_site.middleware.ContentSecurityPolicyMiddleware).
+CONTENT_SECURITY_POLICY_API_DOCS = env_csp(
     "CONTENT_SECURITY_POLICY_API_DOCS",
     "default-src 'self'; img-src 'self' data: blob:; script-src 'self'; "
     "style-src 'self' 'unsafe-inline'; worker-src 'self' blob:; font-src 'self' data:; "

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from rest_framework.test import APIClient
 from time_machine import TimeMachineFixture
@@ -55,6 +56,37 @@ def test_every_response_carries_the_security_headers(client: Client, url: str) -
     assert "script-src 'self'" in policy and "style-src 'self'" in policy
     assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
     assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+
+
+def test_the_api_docs_pages_and_only_they_allow_inline_styles(alice_client: Client) -> None:
+    docs = alice_client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    policy = docs["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy and "script-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    page = alice_client.get("/builder/")
+    assert "unsafe-inline" not in page["Content-Security-Policy"]
+
+
+def test_the_policy_is_set_by_an_environment_variable_as_the_header_reads(
+    client: Client, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shapeshop_site.settings import env_csp
+
+    written = (
+        "default-src 'self'; img-src 'self' https://images.example.org; upgrade-insecure-requests"
+    )
+    monkeypatch.setenv("CONTENT_SECURITY_POLICY", written)
+    settings.CONTENT_SECURITY_POLICY = env_csp("CONTENT_SECURITY_POLICY", "")
+    policy = client.get("/")["Content-Security-Policy"]
+    assert set(policy.split("; ")) == set(written.split("; "))
+    # Empty: no header at all; a misspelt directive stops the start-up.
+    monkeypatch.setenv("CONTENT_SECURITY_POLICY", "")
+    settings.CONTENT_SECURITY_POLICY = env_csp("CONTENT_SECURITY_POLICY", "default-src 'self'")
+    assert "Content-Security-Policy" not in client.get("/")
+    monkeypatch.setenv("CONTENT_SECURITY_POLICY", "default-src 'self'; script-scr 'self'")
+    with pytest.raises(ImproperlyConfigured, match="script-scr"):
+        env_csp("CONTENT_SECURITY_POLICY", "")
 
 
 def test_the_templates_need_no_inline_script_or_style() -> None:
