@@ -1,156 +1,164 @@
-"""Sign-in lock-out for the sign-in pages and the token endpoint alike."""
+"""Sign-in lock-out for the sign-in page, the admin's sign-in and the token endpoint alike.
+
+django-axes does the work (settings ``AXES_*``): its authentication backend, first in
+AUTHENTICATION_BACKENDS, refuses a locked-out username before its password is checked; its
+signal handlers record each failure in the database, so that every web server process (and
+every machine) sees one count; AxesMiddleware turns a refused attempt into the 429 built by
+``lockout_response``. This module holds what axes calls back: the limits and the client's
+address read from the site's settings, the username as authentication reads it, the 429, and
+the handler below with the one rule axes cannot express.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
+from axes.models import AccessFailureLog
 from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import RequestDataTooBig
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.utils import timezone
 from rest_framework.throttling import BaseThrottle
 
 from shapeshop_site.middleware import wants_json
 
-GetResponse = Callable[[HttpRequest], HttpResponse]
+
+@dataclass(frozen=True)
+class Lock:
+    """Why an attempt was refused, and for how long (the Retry-After header)."""
+
+    reason: str
+    seconds: int
+
+    def message(self) -> str:
+        minutes = max(1, round(self.seconds / 60))
+        return f"{self.reason} Try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
-def _client_address(request: Any) -> str:
-    """The client's address exactly as the API's rate limits count it: REMOTE_ADDR, or behind
-    TRUSTED_PROXIES proxies of the site's own (DRF's NUM_PROXIES), the address the outermost
-    of them saw. A forwarded-for header is otherwise ignored: a client can write anything."""
+def client_address(request: Any) -> str:
+    """AXES_CLIENT_IP_CALLABLE: the client's address exactly as the API's rate limits count
+    it: REMOTE_ADDR, or behind TRUSTED_PROXIES proxies of the site's own (DRF's NUM_PROXIES),
+    the address the outermost of them saw. A forwarded-for header is otherwise ignored: a
+    client can write anything there."""
     return str(BaseThrottle().get_ident(request) or "")
 
 
-def failure_key(username: str, address: str) -> str:
-    digest = hashlib.sha256(f"{username.strip().lower()}\n{address}".encode()).hexdigest()
-    return f"login-failures:{digest}"
+def username_of(request: Any, credentials: dict[str, Any] | None) -> str:
+    """AXES_USERNAME_CALLABLE: the username authentication was given (the sign-in form and the
+    token endpoint's serializer have already made it a string), compared without case or
+    surrounding spaces, so that "Alice" and "alice " count as "alice"."""
+    if credentials is not None:
+        username = credentials.get("username")
+    else:
+        username = getattr(request, "POST", {}).get("username")
+    return str(username or "").strip().lower()
 
 
-def account_failure_key(username: str) -> str:
-    digest = hashlib.sha256(username.strip().lower().encode()).hexdigest()
-    return f"login-failures-account:{digest}"
+def failure_limit(request: Any, credentials: dict[str, Any] | None) -> int:
+    """AXES_FAILURE_LIMIT: failures of one username from one address before the lock."""
+    return int(settings.LOGIN_FAILURE_LIMIT)
 
 
-def _count(key: str, *, limit: int, timeout: int) -> int:
-    """Adds one failure to ``key``; once at ``limit`` the count lives ``timeout`` seconds
-    from the last failure, not from the first."""
-    cache.add(key, 0, timeout=timeout)
-    try:
-        count = int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=timeout)
-        count = 1
-    if count >= limit:
-        cache.set(key, count, timeout=timeout)
-    return count
+def lockout_period(request: Any) -> timedelta:
+    """AXES_COOLOFF_TIME: how long that lock (and each failure's count) lasts."""
+    return timedelta(seconds=settings.LOGIN_LOCKOUT)
 
 
-def record_failure(username: str, address: str) -> int:
-    """Counts one failed sign-in for the username and address (for LOGIN_LOCKOUT seconds) and
-    for the username alone (for LOGIN_ACCOUNT_WINDOW seconds); returns the first count."""
-    _count(
-        account_failure_key(username),
-        limit=settings.LOGIN_ACCOUNT_FAILURE_LIMIT,
-        timeout=settings.LOGIN_ACCOUNT_WINDOW,
-    )
-    return _count(
-        failure_key(username, address),
-        limit=settings.LOGIN_FAILURE_LIMIT,
-        timeout=settings.LOGIN_LOCKOUT,
+def address_lock() -> Lock:
+    return Lock(
+        "Too many failed sign-ins for this username from your address.", settings.LOGIN_LOCKOUT
     )
 
 
-def is_locked(username: str, address: str) -> bool:
-    return int(cache.get(failure_key(username, address), 0)) >= settings.LOGIN_FAILURE_LIMIT
+def account_lock() -> Lock:
+    return Lock("Too many failed sign-ins for this username.", settings.LOGIN_ACCOUNT_WINDOW)
 
 
-def is_account_locked(username: str) -> bool:
-    count = int(cache.get(account_failure_key(username), 0))
-    return count >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT
+def account_is_locked(username: str) -> bool:
+    """The ceiling per username from any address: LOGIN_ACCOUNT_FAILURE_LIMIT failures within
+    LOGIN_ACCOUNT_WINDOW seconds lock the username until that long after the last of them.
+
+    Counted on axes' failure log (one row per failure, AXES_ENABLE_ACCESS_FAILURE_LOG): a
+    refused attempt writes no row, so the lock ends a window after the last real failure."""
+    window = timedelta(seconds=settings.LOGIN_ACCOUNT_WINDOW)
+    failures = AccessFailureLog.objects.filter(username=username)
+    recent = failures.filter(attempt_time__gt=timezone.now() - window)
+    last = recent.aggregate(last=Max("attempt_time"))["last"]
+    if last is None:
+        return False
+    in_window = failures.filter(attempt_time__gt=last - window, attempt_time__lte=last)
+    return in_window.count() >= settings.LOGIN_ACCOUNT_FAILURE_LIMIT
 
 
-def on_login_failed(
-    sender: Any, credentials: dict[str, Any], request: Any = None, **_: Any
-) -> None:
-    if request is None:
-        return
-    username = str(credentials.get("username") or "")
-    if username:
-        record_failure(username, _client_address(request))
+class SignInLockoutHandler(AxesDatabaseHandler):
+    """axes' database handler (AXES_HANDLER) plus the ceiling per username.
 
-
-class LoginThrottleMiddleware:
-    """Locks a username for one client address after LOGIN_FAILURE_LIMIT failed sign-ins,
-    and for every address after LOGIN_ACCOUNT_FAILURE_LIMIT (guesses from many addresses).
-
-    Failures are counted from Django's ``user_login_failed`` signal (connected in
-    ``AccountsConfig.ready``), which the sign-in page,
-    the admin's sign-in page and the token endpoint all send (they all call
-    ``authenticate``). While locked, a sign-in attempt is answered 429 before the password is
-    even checked; a success clears that address's count. The counts live in the cache: give
-    several web servers one shared cache.
+    axes counts failures per set of lockout parameters and holds one failure limit for them
+    all (AXES_FAILURE_LIMIT is called without knowing which set it is for). The site has two
+    rules with two limits and two windows: LOGIN_FAILURE_LIMIT per username and address (axes
+    itself, AXES_LOCKOUT_PARAMETERS) and LOGIN_ACCOUNT_FAILURE_LIMIT per username from any
+    address (``account_is_locked``, on axes' own failure records). ``is_locked`` checks both
+    and notes on the request which one refused it, for the 429's message.
     """
 
-    def __init__(self, get_response: GetResponse) -> None:
-        self.get_response = get_response
+    def is_locked(self, request: Any, credentials: dict[str, Any] | None = None) -> bool:
+        lock = None
+        if super().is_locked(request, credentials):
+            lock = address_lock()
+        elif account_is_locked(get_client_username(request, credentials)):
+            lock = account_lock()
+        if lock is not None:
+            request.sign_in_lock = lock
+        return lock is not None
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "POST" or request.path not in self._paths():
-            return self.get_response(request)
-        username = self._username(request)
-        address = _client_address(request)
-        if username and is_locked(username, address):
-            return self._locked(
-                request,
-                "Too many failed sign-ins for this username from your address.",
-                settings.LOGIN_LOCKOUT,
-            )
-        if username and is_account_locked(username):
-            return self._locked(
-                request,
-                "Too many failed sign-ins for this username.",
-                settings.LOGIN_ACCOUNT_WINDOW,
-            )
-        response = self.get_response(request)
-        succeeded = response.status_code == 302 or (
-            wants_json(request) and response.status_code == 200
+    def remove_out_of_limit_failure_logs(self, *, username: str, limit: int | None = None) -> int:
+        """Keeps the newest AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT failure rows of a username
+        (never fewer than the ceiling counts) and deletes the older ones.
+
+        axes 8.3.1's own version slices a query ordered newest first, so past the limit it
+        deletes each new row at once: the ceiling per username would stop seeing failures."""
+        keep = max(
+            settings.AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT, settings.LOGIN_ACCOUNT_FAILURE_LIMIT
         )
-        if username and succeeded:
-            cache.delete(failure_key(username, address))
-        return response
+        rows = AccessFailureLog.objects.filter(username=username)
+        older = list(rows.order_by("-attempt_time", "-pk").values_list("pk", flat=True)[keep:])
+        if not older:
+            return 0
+        count, _ = AccessFailureLog.objects.filter(pk__in=older).delete()
+        return count
 
-    @staticmethod
-    def _paths() -> set[str]:
-        return {reverse("login"), reverse("admin:login"), reverse("api:token")}
 
-    @staticmethod
-    def _username(request: HttpRequest) -> str:
-        try:
-            if request.content_type == "application/json":
-                try:
-                    body = json.loads(request.body or b"{}")
-                except ValueError:
-                    return ""
-                value = body.get("username") if isinstance(body, dict) else None
-                return value if isinstance(value, str) else ""
-            return str(request.POST.get("username", ""))
-        except RequestDataTooBig:
-            return ""  # the view meets the same error, and RequestTooLargeMiddleware answers
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None, credentials: Any = None
+) -> HttpResponse | None:
+    """AXES_LOCKOUT_CALLABLE: the answer to an attempt axes flagged as locked out.
 
-    @staticmethod
-    def _locked(request: HttpRequest, reason: str, seconds: int) -> HttpResponse:
-        minutes = max(1, round(seconds / 60))
-        message = f"{reason} Try again in {minutes} minute{'s' if minutes != 1 else ''}."
-        if wants_json(request):
-            response: HttpResponse = JsonResponse({"detail": message}, status=429)
-        else:
-            html = render_to_string("errors/429_sign_in.html", {"message": message})
-            response = HttpResponse(html, status=429, content_type="text/html; charset=utf-8")
-        response["Retry-After"] = str(seconds)
-        return response
+    axes also flags the failure that reaches the limit. That attempt's password was checked
+    and was wrong, so it keeps its own answer (the form again, a 400 from the API) and the
+    lock starts with the next attempt; only an attempt refused by ``is_locked`` (which notes
+    its reason on the request) is answered 429, with Retry-After, as JSON under /api/ and as
+    the page templates/errors/429_sign_in.html elsewhere."""
+    lock: Lock | None = getattr(request, "sign_in_lock", None)
+    if lock is None:
+        return original_response
+    if wants_json(request):
+        response: HttpResponse = JsonResponse({"detail": lock.message()}, status=429)
+    else:
+        html = render_to_string("errors/429_sign_in.html", {"message": lock.message()})
+        response = HttpResponse(html, status=429, content_type="text/html; charset=utf-8")
+    response["Retry-After"] = str(lock.seconds)
+    return response
+
+
+def sign_in_succeeded(request: HttpRequest, username: str) -> None:
+    """Clears the username's failures from this address, as AXES_RESET_ON_SUCCESS does when a
+    session signs in: for the token endpoint, which signs no session in (so sends no
+    ``user_logged_in``) but is a sign-in all the same."""
+    AxesProxyHandler.update_request(request)
+    SignInLockoutHandler().reset_user_attempts(request, {"username": username})

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_q",
+    # The sign-in lock-out's records (failed attempts) live in its tables.
+    "axes",
     # Checks the Content-Security-Policy settings at start-up.
     "csp",
     # Runs first; the feature apps beside it depend on it, never the other way round.
@@ -100,7 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "accounts.lockout.LoginThrottleMiddleware",
+    # Turns a sign-in refused by the lock-out into a 429 (accounts/lockout.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shapeshop_site.urls"
@@ -149,15 +152,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Sign-in throttling: after LOGIN_FAILURE_LIMIT failed attempts for one username from one
-# address, both the sign-in page and the token endpoint refuse it for LOGIN_LOCKOUT seconds.
+# Sign-in lock-out (django-axes, failures recorded in the database so that every web server
+# process counts together; accounts/lockout.py). After LOGIN_FAILURE_LIMIT failed attempts
+# for one username from one address, the sign-in page, the admin's sign-in and the token
+# endpoint refuse that pair until LOGIN_LOCKOUT seconds have passed since the last failure.
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT = env_int("LOGIN_LOCKOUT", 900, minimum=1)
-# A ceiling per username, whatever the address: guesses spread over many addresses stop after
-# LOGIN_ACCOUNT_FAILURE_LIMIT failures until LOGIN_ACCOUNT_WINDOW seconds have passed since
-# the last one. With the defaults no account sees more than 100 failed guesses in any hour.
+# A ceiling per username, whatever the address: LOGIN_ACCOUNT_FAILURE_LIMIT failures within
+# LOGIN_ACCOUNT_WINDOW seconds refuse the username everywhere until LOGIN_ACCOUNT_WINDOW
+# seconds have passed since the last of them. So no account sees more than
+# LOGIN_ACCOUNT_FAILURE_LIMIT failed guesses in any window of that length.
 LOGIN_ACCOUNT_FAILURE_LIMIT = env_int("LOGIN_ACCOUNT_FAILURE_LIMIT", 50, minimum=1)
 LOGIN_ACCOUNT_WINDOW = env_int("LOGIN_ACCOUNT_WINDOW", 3600, minimum=1)
+# The lock-out checks a username before its password: this backend must come first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# django-axes, set from the settings above (read at each sign-in, so tests may change them).
+# It expresses the rule per username and address; the ceiling per username is a second
+# limit over other parameters, which axes (one limit for all its parameter sets) cannot
+# express: accounts.lockout.SignInLockoutHandler adds it on axes' own failure records.
+AXES_HANDLER = "accounts.lockout.SignInLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "accounts.lockout.lockout_period"
+AXES_USERNAME_CALLABLE = "accounts.lockout.username_of"
+# The address the API's rate limits count (TRUSTED_PROXIES), not django-ipware's guess.
+AXES_CLIENT_IP_CALLABLE = "accounts.lockout.client_address"
+# A 429 with Retry-After: JSON under /api/, the page templates/errors/429_sign_in.html elsewhere.
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
+# A success clears that username's failures from that address (not the ceiling's count).
+AXES_RESET_ON_SUCCESS = True
+# An attempt refused while locked is not a failure: the lock ends LOGIN_LOCKOUT seconds after
+# the last real failure, however often the locked user tries meanwhile.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# One row per failure, which the ceiling per username counts; the newest
+# AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT rows of a username are kept (at least the ceiling's).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT = env_int(
+    "AXES_ACCESS_FAILURE_LOG_PER_USER_LIMIT", 1000, minimum=1
+)
+# Successful sign-ins are not logged: the lock-out needs only the failures.
+AXES_DISABLE_ACCESS_LOG = True
 # How many proxies of your own stand in front of the web server, each adding the address it
 # got the request from to X-Forwarded-For. 0: the client's address is REMOTE_ADDR and the
 # header is ignored, since any client can write it. N: the Nth address from the right end of
