@@ -27,10 +27,11 @@ from django.db.models import Max, Sum
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from experiments import hooks
+from experiments import hooks, limits
 from experiments.lifecycle import ExperimentFinished, initial_progress
 from experiments.models import Experiment
 from models_zoo import shapes
+from models_zoo.budget import estimate_seconds
 from models_zoo.config import GENERATION_FIELDS, SEED_MAX, ConfigError, RunConfig
 
 if TYPE_CHECKING:
@@ -77,10 +78,10 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
         run_config = RunConfig.from_dict(data)
     except ConfigError as error:
         raise ValidationError({error.field: [error.message]}) from None
-    if len(run_config.classes) > settings.MAX_CLASSES:
-        message = f"select at most {settings.MAX_CLASSES} classes on this server"
+    if len(run_config.classes) > limits.max_classes():
+        message = f"select at most {limits.max_classes()} classes on this server"
         raise ValidationError({"classes": [message]})
-    for field, limit in (("epochs", settings.MAX_EPOCHS), ("max_steps", settings.MAX_STEPS)):
+    for field, limit in limits.site_caps().items():
         value = getattr(run_config, field)
         if value > limit:
             message = f"must be at most {limit} on this server, not {value}"
@@ -94,6 +95,7 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
             f"(at most {most} copies of this many classes)"
         )
         raise ValidationError({"copies": [message]})
+    _check_budget(run_config)
     if run_config.snapshot_every:
         least = -(-run_config.max_steps // settings.MAX_SNAPSHOT_FRAMES)
         if run_config.snapshot_every < least:
@@ -104,6 +106,24 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
             )
             raise ValidationError({"snapshot_every": [message]})
     return run_config
+
+
+def _check_budget(run_config: RunConfig) -> None:
+    seconds = estimate_seconds(run_config)
+    if seconds > settings.MAX_RUN_SECONDS:
+        message = (
+            f"this run would keep a worker busy for about {_duration(seconds)}; this server "
+            f"allows {_duration(settings.MAX_RUN_SECONDS)} per run, so that its workers are "
+            "shared fairly: use fewer epochs, copies, classes or steps, a larger batch, or a "
+            "smaller model"
+        )
+        raise ValidationError({"epochs": [message]})
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.0f} min"
 
 
 def storage_used(*, user: AbstractBaseUser) -> int:

@@ -308,6 +308,9 @@ if HEARTBEAT_TIMEOUT < 2 * WATCHDOG_INTERVAL:
 MAX_ATTEMPTS = env_int("MAX_ATTEMPTS", 1, minimum=1)
 # Training images in one run (classes x copies per class): bounds a run's memory and time.
 MAX_TRAINING_IMAGES = env_int("MAX_TRAINING_IMAGES", 600, minimum=2)
+# A run's compute budget: a run whose estimated worker time (models_zoo.budget) is longer
+# is refused, so that no user holds a shared worker for long (three active runs at most).
+MAX_RUN_SECONDS = env_int("MAX_RUN_SECONDS", 300, minimum=10)
 # Storage: a run records at most about this many snapshot frames per class (snapshot_every
 # must be at least max_steps / MAX_SNAPSHOT_FRAMES), and each user's runs may hold at most
 # STORAGE_QUOTA_MB of images, snapshots and weights; past it, new runs are refused until
@@ -352,6 +355,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The architectures' names are one choice set, whichever field offers them.
+    "ENUM_NAME_OVERRIDES": {"ModelEnum": "models_zoo.architectures.ARCHITECTURES"},
 }
 # Events one interaction-log request may carry, and the largest `data` of one event (bytes).
 EVENTS_PER_REQUEST = env_int("EVENTS_PER_REQUEST", 200, minimum=1)

@@ -1,4 +1,4 @@
-"""Storage is bounded: snapshots per run, and what each user's runs may hold in all."""
+"""Bounds on what one run and one user may take: snapshots, storage, and worker time."""
 
 from __future__ import annotations
 
@@ -57,3 +57,20 @@ def test_new_runs_are_refused_once_the_users_storage_is_full(
     # Deleting frees it again.
     assert alice_api.delete(f"{LIST}{experiment.pk}/").status_code == 204
     assert alice_api.post(LIST, TINY, format="json").status_code == 201
+
+
+def test_a_run_over_the_compute_budget_is_refused_with_its_estimate(
+    alice_api: APIClient, settings: Any
+) -> None:
+    settings.MAX_RUN_SECONDS = 60
+    heavy = {**TINY, "model": "cnn_deep", "epochs": 400, "copies": 50, "batch_size": 1}
+    response = alice_api.post(LIST, heavy, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["epochs"]
+    assert "would keep a worker busy for about" in response.json()["epochs"][0]
+    assert "allows 60 s per run" in response.json()["epochs"][0]
+    assert not Experiment.objects.exists()
+    # The paper preset fits the default budget.
+    settings.MAX_RUN_SECONDS = 300
+    paper = {"classes": ["box", "line", "circle", "tri", "noise", "noise_blur"], "model": "cnn"}
+    assert alice_api.post(LIST, paper, format="json").status_code == 201
