@@ -11,16 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
 
+from experiments import limits
 from models_zoo import config, shapes
 from models_zoo import render as shape_render
 from models_zoo.architectures import list_architectures
 
-API_ROOT = "/api/v1/"
+# Where the page scripts find the JSON API (its root lists every endpoint).
+API_ROOT = reverse_lazy("api:root")
 # A fixed draw so the noise thumbnails look the same on every visit.
 THUMBNAIL_SEED = 7
 
@@ -47,7 +49,7 @@ def png_data_uri(image: np.ndarray, *, normalise: bool = True) -> str:
 
 
 def catalogue_image_url(key: str) -> str:
-    return f"{API_ROOT}catalogue/{key}/image.png"
+    return reverse("api:catalogue-image", args=[key])
 
 
 def initial_image_thumbnails() -> list[Thumbnail]:
@@ -79,29 +81,15 @@ def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "landing.html", {"thumbnails": thumbnails})
 
 
-def page_limits() -> dict[str, tuple[float, float]]:
-    """The bounds of every numeric setting, tightened by this site's own limits."""
-    limits = dict(config.LIMITS)
-    site_caps = {"epochs": "MAX_EPOCHS", "max_steps": "MAX_STEPS"}
-    for field, setting in site_caps.items():
-        low, high = limits[field]
-        limits[field] = (low, min(high, getattr(settings, setting, high)))
-    return limits
-
-
-def max_classes() -> int:
-    return min(config.MAX_CLASSES, getattr(settings, "MAX_CLASSES", config.MAX_CLASSES))
-
-
 def _builder_settings(
     defaults: config.RunConfig, initial_images: list[Thumbnail]
 ) -> dict[str, Any]:
     """What the page script needs: where the API is, the bounds and the defaults."""
     return {
-        "api": API_ROOT,
+        "api": str(API_ROOT),
         "minClasses": config.MIN_CLASSES,
-        "maxClasses": max_classes(),
-        "limits": {name: list(bounds) for name, bounds in page_limits().items()},
+        "maxClasses": limits.max_classes(),
+        "limits": {name: list(bounds) for name, bounds in limits.setting_limits().items()},
         "strictMin": sorted(config.STRICT_MIN),
         "defaults": {
             key: value for key, value in defaults.to_dict().items() if key not in {"classes"}
@@ -129,7 +117,7 @@ def builder(request: HttpRequest) -> HttpResponse:
         "step_sizes": config.STEP_SIZE_CHOICES,
         "epoch_choices": config.EPOCH_CHOICES,
         "choices": config.CHOICES,
-        "limits": page_limits(),
+        "limits": limits.setting_limits(),
         "defaults": defaults,
         "min_classes": config.MIN_CLASSES,
         "builder_settings": _builder_settings(defaults, initial_images),

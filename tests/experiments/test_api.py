@@ -98,6 +98,21 @@ def test_a_session_write_with_the_csrf_token_works(alice: Any) -> None:
     assert response.status_code == 201, response.content
 
 
+# --- the root ---------------------------------------------------------------------------
+
+
+def test_the_api_root_links_to_every_list_and_the_docs(client: Any, alice_api: APIClient) -> None:
+    response = client.get("/api/v1/")  # public: it holds no user data
+    assert response.status_code == 200
+    links = response.json()
+    assert links["experiments"] == "http://testserver/api/v1/experiments/"
+    assert links["docs"] == "http://testserver/api/v1/docs/"
+    assert {"catalogue", "classes", "highlights", "comparisons", "studies", "schema"} <= set(links)
+    # Every link leads to an endpoint (the studies' list is for staff only).
+    for name, url in links.items():
+        assert alice_api.get(url).status_code == (403 if name == "studies" else 200), name
+
+
 # --- catalogue and architectures ------------------------------------------------------
 
 
