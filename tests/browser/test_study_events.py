@@ -89,7 +89,7 @@ def test_a_participants_pages_log_their_events(
     page.goto(f"{base}/")
     page.locator(".study-tasks li").first.get_by_role("button", name="Done").click()
 
-    events = wait_for_events(12)
+    events = wait_for_events(10)
     kinds = [event.type for event in events]
     expected = {"page_view", "classes_selected", "run_started", "time_on_page", "task_finished"}
     assert expected <= set(kinds)
