@@ -1,12 +1,27 @@
-"""How experiments and their results look in JSON (read side; writes go through services)."""
+"""How experiments look in JSON, and the checks on the settings a client sends.
+
+The settings' fields are built from the ML core's tables (``models_zoo.config``: LIMITS,
+CHOICES, STRICT_MIN/MAX, MIN_CLASSES) with this site's caps applied (``experiments.limits``),
+so a bound or a choice is written once. They are built for each request, as the caps are
+settings. The services check everything again (``services.validate_config`` through
+``RunConfig.from_dict``, the final word, which the command line uses too) and add what spans
+several fields, such as the size of the training set.
+"""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
 from rest_framework import serializers
 
+from experiments import limits
 from experiments.models import ClassResult, Experiment
-from models_zoo.config import RunConfig
+from models_zoo import config
+from models_zoo.architectures import list_architectures
 
 
 class ClassResultSerializer(serializers.Serializer):
@@ -69,38 +84,178 @@ class ExperimentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _config_fields() -> dict[str, serializers.Field]:
-    """One optional field per run setting, for the API's schema only."""
-    defaults = RunConfig(classes=("box", "line")).to_dict()
-    fields: dict[str, serializers.Field] = {
-        "classes": serializers.ListField(
-            child=serializers.CharField(), help_text="Class keys, at least 2."
-        )
-    }
-    for name, default in defaults.items():
+# --- the run settings ---------------------------------------------------------------------
+
+
+class _MoreThan(MinValueValidator):
+    """An exclusive lower bound (STRICT_MIN); the schema shows it as the minimum."""
+
+    def compare(self, a: Any, b: Any) -> bool:
+        return a <= b
+
+
+class _LessThan(MaxValueValidator):
+    """An exclusive upper bound (STRICT_MAX); the schema shows it as the maximum."""
+
+    def compare(self, a: Any, b: Any) -> bool:
+        return a >= b
+
+
+class _Number(serializers.FloatField):
+    """A finite number; true and false are not numbers here, though Python counts them."""
+
+    def to_internal_value(self, data: Any) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _bound_validators(name: str, low: float, high: float, *, whole: bool) -> list[Any]:
+    """The checks of a setting's bounds, with the wording of the ML core's own messages."""
+    # Whole numbers are shown as they are: %g would round them, or fail on one too large
+    # for a float.
+    low_text, high_text = (f"{low}", f"{high}") if whole else (f"{low:g}", f"{high:g}")
+    value = "%(value)s" if whole else "%(value)g"
+    lower = f"more than {low_text}" if name in config.STRICT_MIN else f"at least {low_text}"
+    upper = f"less than {high_text}" if name in config.STRICT_MAX else f"at most {high_text}"
+    message = f"must be {lower} and {upper}, not {value}"
+    high_message = message
+    if high < config.LIMITS[name][1]:
+        high_message = f"must be at most {high_text} on this server, not {value}"
+    too_low = _MoreThan if name in config.STRICT_MIN else MinValueValidator
+    too_high = _LessThan if name in config.STRICT_MAX else MaxValueValidator
+    return [too_low(low, message=message), too_high(high, message=high_message)]
+
+
+def _choice_field(choices: list[str], invalid: str) -> serializers.ChoiceField:
+    """``invalid`` names the value sent as ``{input!r}``."""
+    return serializers.ChoiceField(
+        choices=choices,
+        required=False,
+        error_messages={"invalid_choice": invalid, "null": f"choose one of {', '.join(choices)}"},
+    )
+
+
+def _classes_field() -> serializers.ListField:
+    most = limits.max_classes()
+    too_many = f"select at most {most} classes"
+    if most < config.MAX_CLASSES:
+        too_many += " on this server"
+    too_few = f"select at least {config.MIN_CLASSES} classes"
+    name = "each class must be a non-empty name"
+    return serializers.ListField(
+        child=serializers.CharField(error_messages={"invalid": name, "blank": name, "null": name}),
+        min_length=config.MIN_CLASSES,
+        max_length=most,
+        help_text=f"Class keys, at least {config.MIN_CLASSES}.",
+        error_messages={
+            "required": too_few,
+            "null": "must be a list of class names",
+            "not_a_list": "must be a list of class names",
+            "min_length": too_few,
+            "max_length": too_many,
+        },
+    )
+
+
+def setting_fields(names: Iterable[str], *, seed_may_be_null: bool) -> dict[str, Any]:
+    """One optional field per run setting in ``names``, typed and bounded as the ML core's
+    tables and this site's caps say."""
+    defaults = config.RunConfig(classes=("box", "line")).to_dict()
+    bounds = limits.setting_limits()
+    models = [architecture.name for architecture in list_architectures()]
+    fields: dict[str, Any] = {}
+    for name in names:
+        default = defaults[name]
+        field: serializers.Field
         if name == "classes":
-            continue
-        if isinstance(default, bool):
-            field: serializers.Field = serializers.BooleanField(required=False)
-        elif isinstance(default, int):
-            field = serializers.IntegerField(required=False)
-        elif isinstance(default, float) or default is None:
-            field = serializers.FloatField(required=False, allow_null=True)
+            field = _classes_field()
+        elif name == "model":
+            invalid = "unknown model {input!r}; choose one of " + ", ".join(models)
+            field = _choice_field(models, invalid)
+        elif name in config.CHOICES:
+            allowed = list(config.CHOICES[name])
+            field = _choice_field(allowed, f"must be one of {', '.join(allowed)}, not {{input!r}}")
+        elif isinstance(default, bool):
+            invalid = "must be true or false"
+            field = serializers.BooleanField(
+                required=False, error_messages={"invalid": invalid, "null": invalid}
+            )
+        elif name in bounds:
+            whole = isinstance(default, int)
+            low, high = bounds[name]
+            kind = serializers.IntegerField if whole else _Number
+            invalid = "must be a whole number" if whole else "must be a number"
+            may_be_null = default is None or (name == "seed" and seed_may_be_null)
+            field = kind(
+                required=False,
+                allow_null=may_be_null,
+                validators=_bound_validators(name, low, high, whole=whole),
+                error_messages={"invalid": invalid, "null": invalid},
+            )
         else:
-            field = serializers.CharField(required=False)
-        field.help_text = f"Default: {default!r}." if name != "seed" else "Default: random."
+            raise ValueError(f"run setting {name!r} has no API field")
         fields[name] = field
     return fields
 
 
-ExperimentCreateSerializer = type(
-    "ExperimentCreateSerializer",
-    (serializers.Serializer,),
-    {
-        **_config_fields(),
-        "__doc__": "The settings of a new experiment; models_zoo.config validates them.",
-    },
-)
+def _refuse_unknown(data: Any, fields: Mapping[str, Any], message: str) -> None:
+    if isinstance(data, Mapping):
+        unknown = [key for key in data if key not in fields]
+        if unknown:
+            raise serializers.ValidationError({str(unknown[0]): [message]})
+
+
+class ExperimentCreateSerializer(serializers.Serializer):
+    """The settings of a new experiment; those omitted take the paper's defaults."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = setting_fields(config.RunConfig.field_names(), seed_may_be_null=True)
+        defaults = config.RunConfig(classes=("box", "line")).to_dict()
+        rates = ", ".join(f"{k} {v:g}" for k, v in config.DEFAULT_LEARNING_RATES.items())
+        for name, field in fields.items():
+            if name == "seed":
+                field.help_text = "Default: random."
+            elif name == "learning_rate":
+                field.help_text = f"Default: the optimizer's own ({rates})."
+            elif name != "classes":
+                field.help_text = f"Default: {json.dumps(defaults[name])}."
+        return fields
+
+    def to_internal_value(self, data: Any) -> Any:
+        _refuse_unknown(data, self.fields, "is not a setting")
+        return super().to_internal_value(data)
+
+    def to_representation(self, instance: Experiment) -> Any:
+        # The answer to a create is the new experiment itself.
+        return ExperimentSerializer(instance, context=self.context).data
+
+
+class RerunSerializer(serializers.Serializer):
+    seed = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=config.LIMITS["seed"][0],
+        max_value=config.LIMITS["seed"][1],
+        help_text="A new seed; omitted or null keeps the source's seed.",
+    )
+
+
+class RevisualizeSerializer(serializers.Serializer):
+    """Image-generation settings; those omitted keep the source's values."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return setting_fields(config.GENERATION_FIELDS, seed_may_be_null=False)
+
+    def to_internal_value(self, data: Any) -> Any:
+        message = "a re-visualization changes only image settings: " + ", ".join(
+            config.GENERATION_FIELDS
+        )
+        _refuse_unknown(data, self.fields, message)
+        return super().to_internal_value(data)
+
+
+# --- what the builder offers ----------------------------------------------------------
 
 
 class CatalogueEntrySerializer(serializers.Serializer):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,9 +17,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from experiments import selectors, services
-from experiments.api.errors import bad_request
-from experiments.api.filters import ExperimentFilterSerializer, filtered_experiments
-from experiments.api.pagination import ExperimentPagination
+from experiments.api.filters import FilteredExperimentsMixin
 from experiments.api.schema import DETAIL, FIELD_ERRORS, TOO_MANY
 from experiments.api.serializers import (
     ArchitectureSerializer,
@@ -27,6 +25,7 @@ from experiments.api.serializers import (
     ExperimentCreateSerializer,
     ExperimentSerializer,
 )
+from experiments.models import Experiment
 from models_zoo import shapes
 from models_zoo.architectures import list_architectures
 
@@ -38,16 +37,6 @@ def _png(data: bytes) -> HttpResponse:
     response = HttpResponse(data, content_type="image/png")
     response["Cache-Control"] = "private, max-age=3600"
     return response
-
-
-def _config_from_form(data: Any) -> Any:
-    """A form post carries lists as repeated keys; JSON bodies pass through unchanged."""
-    if not hasattr(data, "getlist"):
-        return data
-    config: dict[str, Any] = {key: data.get(key) for key in data}
-    if "classes" in data:
-        config["classes"] = data.getlist("classes")
-    return config
 
 
 class CatalogueView(APIView):
@@ -91,10 +80,20 @@ class ArchitectureListView(APIView):
         return Response(ArchitectureSerializer(list_architectures(), many=True).data)
 
 
-class ExperimentListView(APIView):
+@extend_schema_view(
+    get=extend_schema(responses={200: ExperimentSerializer(many=True), 400: FIELD_ERRORS}),
+    post=extend_schema(
+        request=ExperimentCreateSerializer,
+        responses={201: ExperimentSerializer, 400: FIELD_ERRORS, 429: TOO_MANY},
+    ),
+)
+class ExperimentListView(FilteredExperimentsMixin, generics.ListCreateAPIView):
     """The user's experiments (newest first, paginated); POST starts a new one."""
 
-    pagination_class = ExperimentPagination
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.request.method == "POST":
+            return ExperimentCreateSerializer
+        return ExperimentSerializer
 
     def get_throttles(self) -> list[Any]:
         if self.request.method == "POST":
@@ -102,61 +101,46 @@ class ExperimentListView(APIView):
             return [ScopedRateThrottle()]
         return super().get_throttles()
 
-    @extend_schema(
-        parameters=[ExperimentFilterSerializer],
-        responses={200: ExperimentSerializer(many=True), 400: FIELD_ERRORS},
-    )
-    def get(self, request: Request) -> Response:
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(filtered_experiments(request), request, view=self)
-        data = ExperimentSerializer(page, many=True).data
-        return paginator.get_paginated_response(data)
-
-    @extend_schema(
-        request=ExperimentCreateSerializer,
-        responses={201: ExperimentSerializer, 400: FIELD_ERRORS, 429: TOO_MANY},
-    )
-    def post(self, request: Request) -> Response:
-        try:
-            experiment = services.experiment_create(
-                user=request.user, config=_config_from_form(request.data)
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        except services.TooManyActive as error:
-            return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
-        experiment = selectors.experiment_get(user=request.user, pk=experiment.pk)
-        return Response(ExperimentSerializer(experiment).data, status=status.HTTP_201_CREATED)
+    def perform_create(self, serializer: serializers.Serializer) -> None:
+        user = self.request.user
+        experiment = services.experiment_create(user=user, config=serializer.validated_data)
+        serializer.instance = selectors.experiment_get(user=user, pk=experiment.pk)
 
 
-class ExperimentDetailView(APIView):
+class OwnExperimentMixin:
+    """Views of one of the user's experiments: another user's is a 404, like a missing one."""
+
+    request: Request
+
+    def get_queryset(self) -> QuerySet[Experiment]:
+        return selectors.experiment_list(user=self.request.user)
+
+
+@extend_schema_view(
+    get=extend_schema(responses=ExperimentSerializer),
+    delete=extend_schema(
+        description="Deletes the experiment, its results and files (a running one stops).",
+        responses={204: None, 404: DETAIL},
+    ),
+)
+class ExperimentDetailView(OwnExperimentMixin, generics.RetrieveDestroyAPIView):
     """One of the user's experiments with its progress and results."""
 
-    @extend_schema(responses=ExperimentSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        experiment = selectors.experiment_get(user=request.user, pk=pk)
-        return Response(ExperimentSerializer(experiment).data)
+    serializer_class = ExperimentSerializer
 
-    @extend_schema(responses={204: None, 404: DETAIL})
-    def delete(self, request: Request, pk: int) -> Response:
-        """Deletes the experiment, its results and files (a running one stops)."""
-        experiment = selectors.experiment_get(user=request.user, pk=pk)
-        services.experiment_delete(user=request.user, experiment=experiment)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_destroy(self, instance: Experiment) -> None:
+        services.experiment_delete(user=self.request.user, experiment=instance)
 
 
-class ExperimentCancelView(APIView):
+class ExperimentCancelView(OwnExperimentMixin, generics.GenericAPIView):
     """Cancels a queued or running experiment; 409 when it has already finished."""
+
+    serializer_class = ExperimentSerializer
 
     @extend_schema(request=None, responses={200: ExperimentSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        experiment = selectors.experiment_get(user=request.user, pk=pk)
-        try:
-            services.experiment_cancel(user=request.user, experiment=experiment)
-        except services.ExperimentFinished as error:
-            return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
-        experiment = selectors.experiment_get(user=request.user, pk=pk)
-        return Response(ExperimentSerializer(experiment).data)
+        experiment = services.experiment_cancel(user=request.user, experiment=self.get_object())
+        return Response(self.get_serializer(experiment).data)
 
 
 class ResultImageView(APIView):
