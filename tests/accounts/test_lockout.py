@@ -169,3 +169,16 @@ def test_migrate_creates_the_lockout_tables_and_takes_them_away() -> None:
     assert tables <= set(connection.introspection.table_names())
     assert token(Client(), "nobody", WRONG).status_code == 400
     assert AccessFailureLog.objects.filter(username="nobody").count() == 1
+
+
+@pytest.mark.django_db
+def test_staff_see_the_failures_in_the_admin(alice: Any, django_user_model: Any) -> None:
+    """The admin lists axes' records: where staff look up, and delete, a lock-out."""
+    login_page(Client(), "alice", WRONG)
+    admin = django_user_model.objects.create_superuser("root", password=PASSWORD)
+    client = Client()
+    client.force_login(admin)
+    for url in ("/admin/axes/accessattempt/", "/admin/axes/accessfailurelog/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert "alice" in response.content.decode()
