@@ -19,6 +19,34 @@ BLANK_CONTRAST = 0.05
 UPLOAD_FORMATS = ("PNG", "JPEG", "MPO")
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 MAX_UPLOAD_SIDE = 4096
+# A small file can decode into a huge picture (a flat 4096x4096 16-bit PNG is 37 KB): the
+# decoded size (pixels x bytes per pixel) is bounded before decoding, and the picture is then
+# shrunk in its own pixel type to at most WORK_SIDE a side before any float array is made.
+MAX_DECODED_BYTES = 16 * 1024 * 1024
+WORK_SIDE = 4 * IMAGE_SIZE
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "PA": 2, "La": 2, "RGB": 3, "YCbCr": 3}
+BYTES_PER_PIXEL.update({"I;16": 2, "I;16B": 2, "I;16L": 2, "I;16N": 2})
+
+
+def _decoded_bytes(picture: Any) -> int:
+    per_pixel = BYTES_PER_PIXEL.get(picture.mode, 4)
+    width, height = picture.size
+    return int(width) * int(height) * per_pixel
+
+
+def _shrink(picture: Any) -> Any:
+    """The picture at most WORK_SIDE a side, reduced in its own pixel type (box filter)."""
+    from PIL import Image
+
+    width, height = picture.size
+    if max(width, height) <= WORK_SIDE:
+        return picture
+    if picture.mode in ("1", "P", "PA"):
+        has_alpha = picture.mode == "PA" or "transparency" in picture.info
+        picture = picture.convert("LA" if has_alpha else "L")
+    scale = WORK_SIDE / max(width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return picture.resize(size, Image.Resampling.BOX)
 
 
 def image_to_pixels(upload: Any) -> list[list[float]]:
@@ -56,7 +84,19 @@ def image_to_pixels(upload: Any) -> list[list[float]]:
                     f"at most {MAX_UPLOAD_SIDE} on each side"
                 )
                 raise ValidationError({"image": [message]})
+            if picture.format in ("JPEG", "MPO"):
+                # JPEG decodes straight to a fraction of its size: far less memory.
+                picture.draft(picture.mode, (WORK_SIDE, WORK_SIDE))
+            if _decoded_bytes(picture) > MAX_DECODED_BYTES:
+                megabytes = _decoded_bytes(picture) / 2**20
+                message = (
+                    f"the picture is {width}x{height} pixels in {picture.mode} "
+                    f"({megabytes:.0f} MB once decoded); send one of at most "
+                    f"{MAX_DECODED_BYTES // 2**20} MB decoded, e.g. 2048x2048 in colour"
+                )
+                raise ValidationError({"image": [message]})
             picture.load()
+            picture = _shrink(picture)
     except ValidationError:
         raise
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
