@@ -104,12 +104,44 @@ def test_the_list_filters_by_status_model_class_tag_kind_and_date(
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("status=finished", "status"), ("created_after=yesterday", "created_after")],
+    [
+        ("status=finished", "status"),
+        ("created_after=yesterday", "created_after"),
+        ("created_after=2026-03-09&created_before=2026-03-01", "created_before"),
+        ("from=2026-03-09&to=2026-03-01", "to"),
+        ("order=sideways", "order"),
+        (f"class={'x' * 65}", "class"),
+    ],
 )
-def test_a_bad_filter_is_a_400_naming_it(alice_api: APIClient, query: str, field: str) -> None:
-    response = alice_api.get(f"{LIST}?{query}")
+@pytest.mark.parametrize("url", [LIST, f"{LIST}export/csv/", f"{LIST}export/json/"])
+def test_a_bad_filter_is_a_400_naming_it(
+    alice_api: APIClient, url: str, query: str, field: str
+) -> None:
+    response = alice_api.get(f"{url}?{query}")
     assert response.status_code == 400
     assert list(response.json()) == [field]
+
+
+def test_the_list_orders_on_request_and_an_empty_filter_means_any(
+    alice_api: APIClient, alice: Any
+) -> None:
+    older = make(alice)
+    newer = make(alice, model="cnn")
+    Experiment.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=3))
+
+    def ids(url: str, query: str) -> list[int]:
+        response = alice_api.get(f"{url}?{query}")
+        assert response.status_code == 200, response.content
+        body = response.json()
+        return [item["id"] for item in (body["results"] if url == LIST else body)]
+
+    for url in (LIST, f"{LIST}export/json/"):
+        assert ids(url, "") == [newer.pk, older.pk]
+        assert ids(url, "order=oldest") == [older.pk, newer.pk]
+        assert ids(url, "order=newest") == [newer.pk, older.pk]
+        assert ids(url, "status=&model=&class=&tag=&kind=&order=") == [newer.pk, older.pk]
+        # The history's old names of the dates are accepted here too.
+        assert ids(url, f"from={timezone.now().date().isoformat()}") == [newer.pk]
 
 
 # --- delete ---------------------------------------------------------------------------
