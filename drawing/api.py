@@ -1,88 +1,87 @@
 """The user's own classes and highlights: /api/v1/classes/ and /api/v1/highlights/.
 
-Thin views over the drawing services and selectors. Every queryset is the requesting
+Generic views over the drawing selectors and services. Every queryset is the requesting
 user's own, so another user's class or highlight is a 404 (and, named in a new highlight, a
-400 "you have no class"). A bad grid, a blank drawing, a bad upload or a duplicate name is a
-400 whose message names the field, and nothing is stored.
+400 "you have no class"). The serializers check what is sent with the drawing's own checks
+(``drawing.services``, on ``experiments.models.clean_grid``): a bad grid, a blank drawing, a
+bad upload or a duplicate name is a 400 whose message names the field, and nothing is stored.
+The services check again when they save, as they do for every other caller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from django.core.validators import ProhibitNullCharactersValidator
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.fields import empty
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from drawing import imaging, refs, selectors, services
 from drawing.models import Highlight, ShapeClass
 from experiments import selectors as experiment_selectors
-from experiments import services as experiment_services
-from experiments.api.errors import bad_request
 from experiments.api.serializers import ExperimentSerializer
+from experiments.api.views import OwnExperimentMixin
 
 GRID_HELP = "28 rows of 28 numbers in [0, 1]."
+BAD_REQUEST = OpenApiResponse(description="Invalid field")
 
 
-class DrawnClassSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    key = serializers.SerializerMethodField(help_text="How a run configuration names it.")
-    name = serializers.CharField(help_text="1 to 40 characters, unique among your classes.")
-    pixels = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField()), help_text=GRID_HELP
-    )
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
+class _Grid(serializers.Field):
+    """A 28x28 grid, taken as sent: the serializer's ``validate`` checks it with the drawing's
+    own checks, so every message about a grid is theirs. A missing grid reaches them as None,
+    for the same reason."""
 
-    def get_key(self, shape_class: ShapeClass) -> str:
-        return refs.drawn_ref(shape_class)
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        return False, None if data is empty else data
 
-
-class DrawnClassUploadSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    image = serializers.FileField(help_text="A PNG or JPEG, at most 2 MB and 4096 px a side.")
-
-
-class PixelsSerializer(serializers.Serializer):
-    pixels = serializers.ListField(
-        child=serializers.ListField(child=serializers.FloatField()), help_text=GRID_HELP
-    )
-
-
-class HighlightSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    relevant = serializers.ListField(
-        child=serializers.ListField(child=serializers.IntegerField()),
-        help_text="The yellow mask (the class itself): 28x28, 1 where painted.",
-    )
-    irrelevant = serializers.ListField(
-        child=serializers.ListField(child=serializers.IntegerField()),
-        help_text="The red mask (not part of the class): 28x28, 1 where painted.",
-    )
-    created_at = serializers.DateTimeField(read_only=True)
-    updated_at = serializers.DateTimeField(read_only=True)
-
-    def get_fields(self) -> dict[str, serializers.Field]:
-        # "class" is a Python keyword, so that field cannot be a class attribute.
-        return {
-            "class": serializers.CharField(
-                source="class_ref", help_text="A catalogue key (box) or drawn:<id>."
-            ),
-            **super().get_fields(),
-        }
-
-
-def _body(request: Request) -> Any:
-    """The request's fields as a plain mapping; a JSON body that is not an object is refused."""
-    data = request.data
-    if hasattr(data, "getlist") or isinstance(data, dict):
+    def to_internal_value(self, data: Any) -> Any:
         return data
-    raise ValidationError({"non_field_errors": ["Send the fields as a JSON object."]})
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "array", "items": {"type": "number", "format": "double"}}}
+)
+class PixelGridField(_Grid):
+    """A drawing: numbers in [0, 1]."""
+
+
+@extend_schema_field({"type": "array", "items": {"type": "array", "items": {"type": "integer"}}})
+class MaskField(_Grid):
+    """A highlight mask: 1 where painted."""
+
+
+class _NameField(serializers.CharField):
+    """A class's name: text, whose rules are all ``services.clean_name``'s (control
+    characters included, so DRF's own check for NUL is left out: its message is another)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators = [
+            validator
+            for validator in self.validators
+            if not isinstance(validator, ProhibitNullCharactersValidator)
+        ]
+
+
+# A body must be an object of fields: a JSON list or number is refused, saying so. (A
+# comment, not a docstring: the schema would show it as every serializer's description.)
+class _ObjectBody(serializers.Serializer):
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, Mapping):
+            message = "Send the fields as a JSON object."
+            raise serializers.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [message]})
+        return super().to_internal_value(data)
 
 
 def _strokes(request: Request) -> int | None:
@@ -94,192 +93,261 @@ def _strokes(request: Request) -> int | None:
     return None
 
 
-def _class_fields(request: Request) -> tuple[Any, Any]:
-    """The name and pixels of a class: JSON ``pixels``, or an uploaded ``image`` file."""
-    data = _body(request)
-    upload = request.FILES.get("image") if hasattr(request, "FILES") else None
-    if upload is not None:
-        return data.get("name"), imaging.image_to_pixels(upload)
-    if "image" in data:
-        raise ValidationError({"image": ["send the picture as a file (multipart/form-data)"]})
-    if "pixels" not in data:
-        raise ValidationError({"pixels": ["send the drawing as pixels, or an image file"]})
-    return data.get("name"), data.get("pixels")
+# --- drawn classes ---------------------------------------------------------------------
 
 
-class DrawnClassListView(APIView):
+class DrawnClassSerializer(_ObjectBody):
+    id = serializers.IntegerField(read_only=True)
+    key = serializers.SerializerMethodField(help_text="How a run configuration names it.")
+    name = _NameField(
+        help_text="1 to 40 characters, unique among your classes.",
+        error_messages={key: services.NAME_MISSING for key in ("required", "blank", "invalid")},
+    )
+    pixels = PixelGridField(help_text=GRID_HELP)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_key(self, shape_class: ShapeClass) -> str:
+        return refs.drawn_ref(shape_class)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping) and "image" in data and "image" not in self.fields:
+            message = "send the picture as a file (multipart/form-data)"
+            raise serializers.ValidationError({"image": [message]})
+        return super().to_internal_value(data)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["pixels"] is None:
+            message = "send the drawing as pixels, or an image file"
+            raise serializers.ValidationError({"pixels": [message]})
+        user = self.context["request"].user
+        exclude = self.instance.pk if self.instance is not None else None
+        return {
+            "name": services.clean_name(attrs["name"], user=user, exclude_pk=exclude),
+            "pixels": services.clean_pixels(attrs["pixels"]),
+        }
+
+
+class DrawnClassUploadSerializer(DrawnClassSerializer):
+    """A class drawn from a picture, sent as multipart/form-data."""
+
+    pixels = None
+    image = serializers.FileField(
+        write_only=True,
+        allow_empty_file=True,  # imaging says what is wrong with an empty file
+        help_text="A PNG or JPEG, at most 2 MB and 4096 px a side.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        pixels = imaging.image_to_pixels(attrs["image"])
+        return super().validate({"name": attrs["name"], "pixels": pixels})
+
+    def to_representation(self, instance: ShapeClass) -> Any:
+        return DrawnClassSerializer(instance, context=self.context).data
+
+
+class ImageUploadSerializer(serializers.Serializer):
+    image = serializers.FileField(
+        allow_empty_file=True,
+        help_text="A PNG or JPEG, at most 2 MB and 4096 px a side.",
+        error_messages={"required": "choose a PNG or JPEG file"},
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {"pixels": imaging.image_to_pixels(attrs["image"])}
+
+
+class PixelsSerializer(serializers.Serializer):
+    pixels = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField()), help_text=GRID_HELP
+    )
+
+
+class _OwnDrawnClassMixin:
+    request: Request
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def get_queryset(self) -> QuerySet[ShapeClass]:
+        return selectors.drawn_class_list(user=self.request.user)
+
+    def get_serializer_class(self) -> type[DrawnClassSerializer]:
+        # A picture comes as a file; pixels come as JSON (or a form field).
+        if "image" in self.request.FILES:
+            return DrawnClassUploadSerializer
+        return DrawnClassSerializer
+
+
+class DrawnClassListView(_OwnDrawnClassMixin, generics.ListCreateAPIView):
     """Your drawn classes, oldest first; POST stores a new one from pixels or an image."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     pagination_class = None
-
-    @extend_schema(responses=DrawnClassSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        classes = selectors.drawn_class_list(user=request.user)
-        return Response(DrawnClassSerializer(classes, many=True).data)
 
     @extend_schema(
         request={
             "application/json": DrawnClassSerializer,
             "multipart/form-data": DrawnClassUploadSerializer,
         },
-        responses={201: DrawnClassSerializer, 400: OpenApiResponse(description="Invalid field")},
+        responses={201: DrawnClassSerializer, 400: BAD_REQUEST},
     )
-    def post(self, request: Request) -> Response:
-        try:
-            name, pixels = _class_fields(request)
-            shape_class = services.drawn_class_save(
-                user=request.user, name=name, pixels=pixels, strokes=_strokes(request)
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        return Response(DrawnClassSerializer(shape_class).data, status=status.HTTP_201_CREATED)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def perform_create(self, serializer: DrawnClassSerializer) -> None:
+        serializer.instance = services.drawn_class_save(
+            user=self.request.user, **serializer.validated_data, strokes=_strokes(self.request)
+        )
 
 
-class DrawnClassDetailView(APIView):
+class DrawnClassDetailView(_OwnDrawnClassMixin, generics.RetrieveUpdateDestroyAPIView):
     """One of your drawn classes: PUT replaces its name and drawing, DELETE removes it (past
     experiments keep their own copy)."""
 
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    @extend_schema(responses=DrawnClassSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        shape_class = selectors.drawn_class_get(user=request.user, pk=pk)
-        return Response(DrawnClassSerializer(shape_class).data)
+    http_method_names = ["get", "put", "delete", "head", "options"]
 
     @extend_schema(
-        request=DrawnClassSerializer,
-        responses={200: DrawnClassSerializer, 400: OpenApiResponse(description="Invalid field")},
+        request=DrawnClassSerializer, responses={200: DrawnClassSerializer, 400: BAD_REQUEST}
     )
-    def put(self, request: Request, pk: int) -> Response:
-        shape_class = selectors.drawn_class_get(user=request.user, pk=pk)
-        try:
-            name, pixels = _class_fields(request)
-            shape_class = services.drawn_class_save(
-                user=request.user,
-                name=name,
-                pixels=pixels,
-                shape_class=shape_class,
-                strokes=_strokes(request),
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        return Response(DrawnClassSerializer(shape_class).data)
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().put(request, *args, **kwargs)
 
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
-        shape_class = selectors.drawn_class_get(user=request.user, pk=pk)
-        services.drawn_class_delete(user=request.user, shape_class=shape_class)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_update(self, serializer: DrawnClassSerializer) -> None:
+        serializer.instance = services.drawn_class_save(
+            user=self.request.user,
+            **serializer.validated_data,
+            shape_class=serializer.instance,
+            strokes=_strokes(self.request),
+        )
+
+    def perform_destroy(self, instance: ShapeClass) -> None:
+        services.drawn_class_delete(user=self.request.user, shape_class=instance)
 
 
-class ImageConvertView(APIView):
+class ImageConvertView(generics.GenericAPIView):
     """Converts an uploaded PNG or JPEG to 28x28 pixels without storing anything, so the
     drawing panel can show it for editing before it is saved."""
 
     parser_classes = [MultiPartParser]
+    serializer_class = ImageUploadSerializer
 
     @extend_schema(
-        request={"multipart/form-data": DrawnClassUploadSerializer},
+        request={"multipart/form-data": ImageUploadSerializer},
         responses={200: PixelsSerializer, 400: OpenApiResponse(description="Bad image")},
     )
     def post(self, request: Request) -> Response:
-        upload = request.FILES.get("image")
-        try:
-            if upload is None:
-                raise ValidationError({"image": ["choose a PNG or JPEG file"]})
-            pixels = imaging.image_to_pixels(upload)
-        except ValidationError as error:
-            return bad_request(error)
-        return Response({"pixels": pixels})
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(serializer.validated_data)
 
 
-class HighlightListView(APIView):
+# --- highlights --------------------------------------------------------------------------
+
+
+class HighlightSerializer(_ObjectBody):
+    id = serializers.IntegerField(read_only=True)
+    relevant = MaskField(help_text="The yellow mask (the class itself): 28x28, 1 where painted.")
+    irrelevant = MaskField(
+        help_text="The red mask (not part of the class): 28x28, 1 where painted."
+    )
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        # "class" is a Python keyword, so that field cannot be a class attribute. A change
+        # (PUT) may leave it out: a highlight keeps its class.
+        missing = {key: services.CLASS_MISSING for key in ("required", "null", "blank")}
+        return {
+            "class": serializers.CharField(
+                source="class_ref",
+                required=self.instance is None,
+                help_text="A catalogue key (box) or drawn:<id>.",
+                error_messages=missing,
+            ),
+            **super().get_fields(),
+        }
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None:
+            services.clean_highlight_class(
+                user=self.context["request"].user, ref=attrs["class_ref"]
+            )
+        elif attrs.get("class_ref", self.instance.class_ref) != self.instance.class_ref:
+            message = "a highlight stays with its class; delete it and paint the other class"
+            raise serializers.ValidationError({"class": [message]})
+        yellow, red = services.clean_masks(
+            relevant=attrs["relevant"], irrelevant=attrs["irrelevant"]
+        )
+        return {**attrs, "relevant": yellow, "irrelevant": red}
+
+
+class _OwnHighlightMixin:
+    request: Request
+    serializer_class = HighlightSerializer
+
+    def get_queryset(self) -> QuerySet[Highlight]:
+        return selectors.highlight_list(user=self.request.user)
+
+
+class HighlightListView(_OwnHighlightMixin, generics.ListCreateAPIView):
     """Your highlights; POST paints one class (catalogue key or drawn:<id>)."""
 
     pagination_class = None
 
-    @extend_schema(responses=HighlightSerializer(many=True))
-    def get(self, request: Request) -> Response:
-        highlights = selectors.highlight_list(user=request.user)
-        return Response(HighlightSerializer(highlights, many=True).data)
-
     @extend_schema(
-        request=HighlightSerializer,
-        responses={201: HighlightSerializer, 400: OpenApiResponse(description="Invalid field")},
+        request=HighlightSerializer, responses={201: HighlightSerializer, 400: BAD_REQUEST}
     )
-    def post(self, request: Request) -> Response:
-        try:
-            data = _body(request)
-            highlight = services.highlight_save(
-                user=request.user,
-                ref=data.get("class"),
-                relevant=data.get("relevant"),
-                irrelevant=data.get("irrelevant"),
-                strokes=_strokes(request),
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        return Response(HighlightSerializer(highlight).data, status=status.HTTP_201_CREATED)
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().post(request, *args, **kwargs)
+
+    def perform_create(self, serializer: HighlightSerializer) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.highlight_save(
+            user=self.request.user,
+            ref=data["class_ref"],
+            relevant=data["relevant"],
+            irrelevant=data["irrelevant"],
+            strokes=_strokes(self.request),
+        )
 
 
-class HighlightDetailView(APIView):
+class HighlightDetailView(_OwnHighlightMixin, generics.RetrieveUpdateDestroyAPIView):
     """One of your highlights: PUT replaces both masks, DELETE removes it."""
 
-    def _get(self, request: Request, pk: int) -> Highlight:
-        return selectors.highlight_get(user=request.user, pk=pk)
-
-    @extend_schema(responses=HighlightSerializer)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(HighlightSerializer(self._get(request, pk)).data)
+    http_method_names = ["get", "put", "delete", "head", "options"]
 
     @extend_schema(
-        request=HighlightSerializer,
-        responses={200: HighlightSerializer, 400: OpenApiResponse(description="Invalid field")},
+        request=HighlightSerializer, responses={200: HighlightSerializer, 400: BAD_REQUEST}
     )
-    def put(self, request: Request, pk: int) -> Response:
-        highlight = self._get(request, pk)
-        try:
-            data = _body(request)
-            ref = data.get("class", highlight.class_ref)
-            if ref != highlight.class_ref:
-                message = "a highlight stays with its class; delete it and paint the other class"
-                raise ValidationError({"class": [message]})
-            highlight = services.highlight_save(
-                user=request.user,
-                ref=ref,
-                relevant=data.get("relevant"),
-                irrelevant=data.get("irrelevant"),
-                highlight=highlight,
-                strokes=_strokes(request),
-            )
-        except ValidationError as error:
-            return bad_request(error)
-        return Response(HighlightSerializer(highlight).data)
+    def put(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().put(request, *args, **kwargs)
 
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
-        services.highlight_delete(user=request.user, highlight=self._get(request, pk))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def perform_update(self, serializer: HighlightSerializer) -> None:
+        highlight = serializer.instance
+        serializer.instance = services.highlight_save(
+            user=self.request.user,
+            ref=highlight.class_ref,
+            relevant=serializer.validated_data["relevant"],
+            irrelevant=serializer.validated_data["irrelevant"],
+            highlight=highlight,
+            strokes=_strokes(self.request),
+        )
+
+    def perform_destroy(self, instance: Highlight) -> None:
+        services.highlight_delete(user=self.request.user, highlight=instance)
 
 
-class HighlightBaselineView(APIView):
+class HighlightBaselineView(OwnExperimentMixin, generics.GenericAPIView):
     """Queues the experiment again with highlighting off and the same seed (once), for the
     side-by-side comparison; 201 with the new experiment, 200 when it exists already."""
 
+    serializer_class = ExperimentSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "experiment_create"
 
     @extend_schema(request=None, responses={201: ExperimentSerializer, 200: ExperimentSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        experiment = experiment_selectors.experiment_get(user=request.user, pk=pk)
+        experiment = self.get_object()
         before = experiment.highlight_baseline_id
-        try:
-            baseline = services.highlight_baseline_create(user=request.user, experiment=experiment)
-        except ValidationError as error:
-            return bad_request(error)
-        except experiment_services.TooManyActive as error:
-            return Response({"detail": str(error)}, status=status.HTTP_429_TOO_MANY_REQUESTS)
+        baseline = services.highlight_baseline_create(user=request.user, experiment=experiment)
         code = status.HTTP_200_OK if baseline.pk == before else status.HTTP_201_CREATED
         baseline = experiment_selectors.experiment_get(user=request.user, pk=baseline.pk)
-        return Response(ExperimentSerializer(baseline).data, status=code)
+        return Response(self.get_serializer(baseline).data, status=code)

@@ -25,11 +25,13 @@ from models_zoo import shapes
 
 MAX_NAME_LENGTH = 40
 MAX_DRAWN_CLASSES = 100
+NAME_MISSING = f"Give the class a name (1 to {MAX_NAME_LENGTH} characters)."
+CLASS_MISSING = "name the class: a catalogue key or drawn:<id>"
 
 
 def clean_name(name: Any, *, user: AbstractBaseUser, exclude_pk: int | None = None) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise ValidationError({"name": ["Give the class a name (1 to 40 characters)."]})
+        raise ValidationError({"name": [NAME_MISSING]})
     name = " ".join(name.split())
     if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
         raise ValidationError({"name": ["use printable characters only"]})
@@ -55,6 +57,23 @@ def clean_pixels(value: Any) -> list[list[float]]:
 
 def _mask(value: Any, *, field: str) -> list[list[int]]:
     return [[1 if pixel > 0.5 else 0 for pixel in row] for row in clean_grid(value, field=field)]
+
+
+def clean_masks(*, relevant: Any, irrelevant: Any) -> tuple[list[list[int]], list[list[int]]]:
+    """The yellow and red masks as 0s and 1s (a value above 0.5 is painted): each a 28x28
+    grid, no pixel both yellow and red, and at least one pixel painted."""
+    yellow = _mask(relevant, field="relevant")
+    red = _mask(irrelevant, field="irrelevant")
+    yellow_array = np.asarray(yellow)
+    red_array = np.asarray(red)
+    if not yellow_array.any() and not red_array.any():
+        message = "both masks are empty: paint a yellow or red region (or delete the highlight)"
+        raise ValidationError({"non_field_errors": [message]})
+    overlap = int(np.sum(yellow_array & red_array))
+    if overlap:
+        message = f"{overlap} pixels are both yellow and red; a pixel can be only one of them"
+        raise ValidationError({"irrelevant": [message]})
+    return yellow, red
 
 
 @transaction.atomic
@@ -100,10 +119,19 @@ def drawn_class_delete(*, user: AbstractBaseUser, shape_class: ShapeClass) -> No
     ShapeClass.objects.filter(pk=shape_class.pk, owner=user).delete()
 
 
+def clean_highlight_class(*, user: AbstractBaseUser, ref: Any) -> ShapeClass | None:
+    """The drawn class a new highlight is for (None for a catalogue class): one the user may
+    highlight and has not highlighted yet; a ValidationError otherwise."""
+    target = _highlight_target(user=user, ref=ref)
+    if Highlight.objects.filter(owner=user, class_ref=ref).exists():
+        message = f"{ref!r} already has a highlight: change it (PUT) or delete it"
+        raise ValidationError({"class": [message]})
+    return target
+
+
 def _highlight_target(*, user: AbstractBaseUser, ref: Any) -> ShapeClass | None:
-    """The drawn class a highlight is for (None for a catalogue class), or a ValidationError."""
     if not isinstance(ref, str) or not ref:
-        raise ValidationError({"class": ["name the class: a catalogue key or drawn:<id>"]})
+        raise ValidationError({"class": [CLASS_MISSING]})
     if ref in shapes.CATALOGUE:
         if shapes.CATALOGUE[ref].is_noise:
             message = f"{ref!r} is drawn anew for every copy, so it cannot be highlighted"
@@ -136,21 +164,8 @@ def highlight_save(
         ref = highlight.class_ref
         shape_class = highlight.shape_class
     else:
-        shape_class = _highlight_target(user=user, ref=ref)
-        if Highlight.objects.filter(owner=user, class_ref=ref).exists():
-            message = f"{ref!r} already has a highlight: change it (PUT) or delete it"
-            raise ValidationError({"class": [message]})
-    yellow = _mask(relevant, field="relevant")
-    red = _mask(irrelevant, field="irrelevant")
-    yellow_array = np.asarray(yellow)
-    red_array = np.asarray(red)
-    if not yellow_array.any() and not red_array.any():
-        message = "both masks are empty: paint a yellow or red region (or delete the highlight)"
-        raise ValidationError({"non_field_errors": [message]})
-    overlap = int(np.sum(yellow_array & red_array))
-    if overlap:
-        message = f"{overlap} pixels are both yellow and red; a pixel can be only one of them"
-        raise ValidationError({"irrelevant": [message]})
+        shape_class = clean_highlight_class(user=user, ref=ref)
+    yellow, red = clean_masks(relevant=relevant, irrelevant=irrelevant)
     if highlight is None:
         highlight = Highlight(owner=user, class_ref=ref, shape_class=shape_class)
     highlight.relevant = yellow
