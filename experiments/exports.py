@@ -86,10 +86,27 @@ def experiment_rows(experiments: Iterable[Experiment]) -> list[dict[str, Any]]:
     return rows
 
 
+# What a spreadsheet reads as the start of a formula when a cell begins with it (OWASP's list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, with a single quote before it,
+    so it is shown as the text it is. Numbers (-0.5 included) and other text pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_text(columns: list[str], rows: list[dict[str, Any]]) -> str:
+    """The rows as CSV that is safe to open in a spreadsheet: text cells that start like a
+    formula are neutralised, and lines end in CRLF (RFC 4180), so a carriage return inside a
+    cell is quoted with it and cannot start a row of its own."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: "" if row.get(key) is None else row.get(key) for key in columns})
+        writer.writerow(
+            {key: "" if row.get(key) is None else spreadsheet_safe(row[key]) for key in columns}
+        )
     return out.getvalue()

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from experiments.exports import spreadsheet_safe
 from experiments.models import ClassResult, Experiment
 from history.services import check_compared_ids
 from models_zoo import shapes
@@ -215,7 +216,7 @@ def comparison_csv(data: Mapping[str, Any]) -> str:
                     experiment["number"],
                     experiment["model"],
                     row["key"],
-                    row["name"],
+                    spreadsheet_safe(row["name"]),  # a drawn class's name is the user's text
                     _csv_number(cell["r"]),
                     _csv_number(cell["delta_r"]),
                     "yes" if cell["reached"] else "no",

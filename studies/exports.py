@@ -1,7 +1,9 @@
 """A study's data for analysis: participants (pseudonymised), conditions, events, experiments
 and their per-class results, as tables. The same tables become CSV files (one each, or all in
 a zip) or one JSON document. Only the study's own participants' data is included; no
-username, e-mail or user id ever appears, only the stable pseudonym."""
+username, e-mail or user id ever appears, only the stable pseudonym. In the CSV files a text
+cell that a spreadsheet would run as a formula (a participant's page, a class name) starts
+with a single quote (``csv_text``); the JSON document keeps every value as it was stored."""
 
 from __future__ import annotations
 
