@@ -12,15 +12,12 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from experiments import services
 from experiments.models import Experiment
 from history.models import SavedComparison
 from tests.conftest import PASSWORD
-from tests.experiments.test_history_support import store_finished
+from tests.factories import TINY_MLP, finished_run, trained_run
 
 pytestmark = pytest.mark.browser
-
-TINY = {"epochs": 3, "max_steps": 12, "seed": 2, "copies": 5, "snapshot_every": 4}
 
 
 def log_in(page: Page, base: str, username: str) -> None:
@@ -33,13 +30,8 @@ def log_in(page: Page, base: str, username: str) -> None:
 
 
 def trained(user: Any, classes: list[str], model: str = "mlp") -> Experiment:
-    """A real tiny run: the queue is synchronous in tests, so it trains on commit."""
-    experiment = services.experiment_create(
-        user=user, config={**TINY, "classes": classes, "model": model}
-    )
-    experiment.refresh_from_db()
-    assert experiment.status == "done", experiment.error
-    return experiment
+    """A real tiny run with snapshots: the queue is synchronous in tests, so it trains on commit."""
+    return trained_run(user, TINY_MLP, classes=classes, model=model, snapshot_every=2)
 
 
 def check_comparison(page: Page, experiments: list[Experiment]) -> None:
@@ -95,8 +87,8 @@ def test_filter_select_compare_reload_and_export(
     lines = trained(alice, ["line", "line_horizontal"])
     circles = trained(alice, ["line", "line_horizontal", "circle"])
     cnn = trained(alice, ["line", "line_horizontal", "circle", "noise"], model="cnn")
-    store_finished(alice, number=10, classes=["box", "tri"], tags=["other"])
-    store_finished(bob, number=1, classes=["line", "box"], tags=["bobs"])
+    finished_run(alice, seed=10, classes=["box", "tri"], tags=["other"])
+    finished_run(bob, seed=1, classes=["line", "box"], tags=["bobs"])
     base = live_server.url
     log_in(page, base, alice.username)
 
@@ -107,7 +99,7 @@ def test_filter_select_compare_reload_and_export(
     rows = page.locator(".history-row")
     expect(rows).to_have_count(4)
     expect(page.get_by_text("bobs")).to_have_count(0)
-    expect(rows.first.locator(".result-title")).to_have_text("[10]: MLP, , 0.005, 5 epochs")
+    expect(rows.first.locator(".result-title")).to_have_text("[4]: MLP, , 0.005, 5 epochs")
 
     # Filter by class: the box-and-triangle run goes.
     page.get_by_label("Class", exact=True).select_option("line")
@@ -210,7 +202,7 @@ def test_filter_select_compare_reload_and_export(
 def test_waiting_for_a_set_then_opening_its_comparison(
     page: Page, live_server: Any, alice: Any, settings: Any
 ) -> None:
-    finished = store_finished(alice, number=1, classes=["box", "line"])
+    finished = finished_run(alice, seed=1, classes=["box", "line"])
     running = Experiment.objects.create(
         owner=alice,
         number=2,

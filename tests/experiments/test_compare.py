@@ -16,7 +16,7 @@ from experiments import services, tasks
 from experiments.models import Experiment
 from history import comparison
 from history.models import SavedComparison
-from tests.experiments.test_history_support import store_finished
+from tests.factories import finished_run
 
 pytestmark = pytest.mark.django_db
 
@@ -26,16 +26,16 @@ COMPARE = "/api/v1/compare/"
 def three(user: Any) -> list[Experiment]:
     """The paper's first scenario in miniature: lines, + circles, + noise."""
     return [
-        store_finished(user, number=1, classes=["line", "line_horizontal"], rs=[0.39, 0.4]),
-        store_finished(
+        finished_run(user, seed=1, classes=["line", "line_horizontal"], rs=[0.39, 0.4]),
+        finished_run(
             user,
-            number=2,
+            seed=2,
             classes=["line", "line_horizontal", "circle", "circle_hollow"],
             rs=[0.52, 0.53, 0.38, None],
         ),
-        store_finished(
+        finished_run(
             user,
-            number=3,
+            seed=3,
             model="cnn",
             classes=["line", "line_horizontal", "noise"],
             rs=[0.59, 0.57, 0.01],
@@ -156,8 +156,7 @@ def test_compare_runs_a_fixed_number_of_queries(
     alice: Any, alice_api: Any, django_assert_max_num_queries: Any
 ) -> None:
     experiments = [
-        store_finished(alice, number=n, classes=["box", "line", "circle"], write_files=False)
-        for n in range(1, 7)
+        finished_run(alice, seed=n, classes=["box", "line", "circle"]) for n in range(1, 7)
     ]
     # Session and user, then the experiments and their results: not one query per column.
     with django_assert_max_num_queries(5):
@@ -167,7 +166,7 @@ def test_compare_runs_a_fixed_number_of_queries(
 
 def test_compare_with_one_of_bobs_ids_is_a_404(alice: Any, bob: Any, alice_api: Any) -> None:
     first, *_ = three(alice)
-    bobs = store_finished(bob, number=1, classes=["box", "line"])
+    bobs = finished_run(bob, seed=1, classes=["box", "line"])
     response = alice_api.get(COMPARE, {"ids": f"{first.pk},{bobs.pk}"})
     assert response.status_code == 404
     csv_response = alice_api.get("/api/v1/compare/csv/", {"ids": f"{bobs.pk},{first.pk}"})
@@ -241,7 +240,7 @@ def test_a_real_run_with_snapshots_can_be_scrubbed(alice: Any, alice_api: Any) -
     }
     experiment = services.experiment_create(user=alice, config=config)
     assert tasks.train_and_visualize(experiment.pk) == "done"
-    other = store_finished(alice, number=9, classes=["box", "circle"])
+    other = finished_run(alice, seed=9, classes=["box", "circle"])
     data = alice_api.get(COMPARE, {"ids": f"{experiment.pk},{other.pk}"}).json()
     cell = data["classes"][0]["cells"][0]
     frames = np.load(io.BytesIO(bytes(experiment.results.get(position=0).snapshots)))
@@ -297,7 +296,7 @@ def test_a_bad_saved_comparison_is_a_400_naming_the_field(
     alice: Any, bob: Any, alice_api: Any, body: dict[str, Any], field: str
 ) -> None:
     first, second, _ = three(alice)
-    bobs = store_finished(bob, number=1, classes=["box", "line"])
+    bobs = finished_run(bob, seed=1, classes=["box", "line"])
     choices = {"own": [first.pk, second.pk], "one": [first.pk], "bobs": [first.pk, bobs.pk]}
     ids = body["experiment_ids"]
     body = {**body, "experiment_ids": choices.get(ids, ids) if isinstance(ids, str) else ids}

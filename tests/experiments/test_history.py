@@ -16,7 +16,7 @@ from experiments.models import Experiment
 from experiments.selectors import experiment_list
 from history import selectors as history_selectors
 from history import services as history_services
-from tests.experiments.test_history_support import store_finished
+from tests.factories import finished_run
 
 pytestmark = pytest.mark.django_db
 
@@ -25,30 +25,30 @@ pytestmark = pytest.mark.django_db
 def history(alice: Any, bob: Any) -> dict[str, Experiment]:
     """Five of alice's runs across models, classes, tags, statuses and days; one of bob's."""
     runs = {
-        "lines": store_finished(
+        "lines": finished_run(
             alice,
-            number=1,
+            seed=1,
             classes=["line", "line_horizontal"],
             tags=["paper", "lines"],
             created_at=datetime(2026, 3, 1, 12, tzinfo=UTC),
         ),
-        "circles": store_finished(
+        "circles": finished_run(
             alice,
-            number=2,
+            seed=2,
             classes=["line", "line_horizontal", "circle"],
             tags=["paper"],
             created_at=datetime(2026, 3, 5, 12, tzinfo=UTC),
         ),
-        "cnn": store_finished(
+        "cnn": finished_run(
             alice,
-            number=3,
+            seed=3,
             model="cnn",
             classes=["box", "box_hollow"],
             created_at=datetime(2026, 3, 9, 12, tzinfo=UTC),
         ),
-        "hollow": store_finished(
+        "hollow": finished_run(
             alice,
-            number=4,
+            seed=4,
             classes=["box_hollow", "tri"],
             tags=["lines-extra"],
             created_at=datetime(2026, 3, 12, 12, tzinfo=UTC),
@@ -65,7 +65,7 @@ def history(alice: Any, bob: Any) -> dict[str, Experiment]:
         error="The loss became NaN.",
     )
     runs["failed"] = failed
-    runs["bobs"] = store_finished(bob, number=1, classes=["line", "box"], tags=["paper"])
+    runs["bobs"] = finished_run(bob, seed=1, classes=["line", "box"], tags=["paper"])
     return runs
 
 
@@ -193,7 +193,7 @@ def test_the_history_page_is_paginated_in_a_fixed_number_of_queries(
     alice: Any, alice_client: Any
 ) -> None:
     for number in range(1, 46):
-        store_finished(alice, number=number, classes=["box", "line", "tri"], write_files=False)
+        finished_run(alice, seed=number, classes=["box", "line", "tri"])
     with CaptureQueriesContext(connection) as first:
         response = alice_client.get("/history/")
     assert [row.experiment.number for row in response.context["rows"]] == list(range(45, 25, -1))
