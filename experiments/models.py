@@ -38,11 +38,14 @@ def clean_grid(value: Any, *, field: str) -> list[list[float]]:
             if isinstance(pixel, bool) or not isinstance(pixel, int | float):
                 message = f"row {index} holds {pixel!r}, which is not a number"
                 raise ValidationError({field: [message]})
-            if not math.isfinite(pixel):
+            # A whole number is always finite, and may be too large for float(): compare it
+            # as it is, and never format it as a float.
+            if isinstance(pixel, float) and not math.isfinite(pixel):
                 message = f"row {index} holds a value that is not a finite number"
                 raise ValidationError({field: [message]})
             if not 0.0 <= pixel <= 1.0:
-                message = f"row {index} holds {pixel:g}: every value must lie in [0, 1]"
+                shown = f"{pixel:g}" if abs(pixel) < 1e15 else "a number that large"
+                message = f"row {index} holds {shown}: every value must lie in [0, 1]"
                 raise ValidationError({field: [message]})
             cleaned.append(float(pixel))
         rows.append(cleaned)

@@ -180,10 +180,15 @@ class RunConfig:
             if too_low or too_high:
                 lo = f"more than {low:g}" if name in STRICT_MIN else f"at least {low:g}"
                 hi = f"less than {high:g}" if name in STRICT_MAX else f"at most {high:g}"
-                raise ConfigError(name, f"must be {lo} and {hi}, not {value:g}")
+                raise ConfigError(name, f"must be {lo} and {hi}, not {_shown(value)}")
         for name in ("clip", "highlight_outside_relevant"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(name, "must be true or false")
+
+
+def _shown(value: float) -> str:
+    """A number for a message; a whole number too large for a float is not formatted as one."""
+    return f"{value:g}" if abs(value) < 1e15 else "a number that large"
 
 
 _INT_FIELDS = {"epochs", "seed", "batch_size", "copies", "max_steps", "blur_every", "jitter"}
@@ -226,7 +231,10 @@ def _coerce(name: str, annotation: str, value: Any) -> Any:
         if isinstance(value, bool):
             raise ConfigError(name, "must be a number")
         if isinstance(value, int | float):
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # a whole number beyond any float
+                raise ConfigError(name, "is too large a number") from None
         if isinstance(value, str):
             try:
                 return float(value.strip())
