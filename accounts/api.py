@@ -6,11 +6,13 @@ from typing import Any
 
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts import lockout
+from shapeshop_site.parsers import JSONParser
 
 
 class TokenView(ObtainAuthToken):
@@ -23,6 +25,8 @@ class TokenView(ObtainAuthToken):
     # The lock-out itself is accounts/lockout.py; AxesMiddleware writes its 429.
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    # DRF's token view names its own parsers: the same three, JSON read with the API's bounds.
+    parser_classes = (FormParser, MultiPartParser, JSONParser)
 
     def get_serializer_context(self) -> dict[str, Any]:
         # authenticate() is given Django's request, not DRF's wrapper around it: the lock-out

@@ -18,17 +18,19 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.fields import empty
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from drawing import imaging, refs, selectors, services
 from drawing.models import Highlight, ShapeClass
 from experiments import selectors as experiment_selectors
 from experiments.api.serializers import ExperimentSerializer
 from experiments.api.views import OwnExperimentMixin
+from shapeshop_site.parsers import JSONParser
 
 GRID_HELP = "28 rows of 28 numbers in [0, 1]."
 BAD_REQUEST = OpenApiResponse(description="Invalid field")
@@ -62,15 +64,17 @@ class MaskField(_Grid):
 
 
 class _NameField(serializers.CharField):
-    """A class's name: text, whose rules are all ``services.clean_name``'s (control
-    characters included, so DRF's own check for NUL is left out: its message is another)."""
+    """A class's name: text, whose rules are all ``services.clean_name``'s. That includes
+    control and surrogate characters, so DRF's own checks of those (in other words) go."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.validators = [
+        self.validators[:] = [
             validator
             for validator in self.validators
-            if not isinstance(validator, ProhibitNullCharactersValidator)
+            if not isinstance(
+                validator, ProhibitNullCharactersValidator | ProhibitSurrogateCharactersValidator
+            )
         ]
 
 
@@ -131,12 +135,16 @@ class DrawnClassSerializer(_ObjectBody):
 class DrawnClassUploadSerializer(DrawnClassSerializer):
     """A class drawn from a picture, sent as multipart/form-data."""
 
-    pixels = None
     image = serializers.FileField(
         write_only=True,
         allow_empty_file=True,  # imaging says what is wrong with an empty file
         help_text="A PNG or JPEG, at most 2 MB and 4096 px a side.",
     )
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        del fields["pixels"]  # they come from the picture
+        return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         pixels = imaging.image_to_pixels(attrs["image"])

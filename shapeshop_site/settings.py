@@ -330,6 +330,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PAGINATION_CLASS": "shapeshop_site.api.Pagination",
+    # JSON bodies within bounds (nesting, digits), so a hostile one is a 400: see parsers.py.
+    "DEFAULT_PARSER_CLASSES": [
+        "shapeshop_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Every error body, service errors included: see shapeshop_site/api.py.
     "EXCEPTION_HANDLER": "shapeshop_site.api.exception_handler",
     "PAGE_SIZE": 20,
