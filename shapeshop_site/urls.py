@@ -14,5 +14,8 @@ urlpatterns = [
     path("", include("experiments.urls")),
 ]
 
-# A route that matches nothing under /api/ answers JSON like the API's own 404s.
+# Under /api/ every error answers JSON like the API's own; pages elsewhere.
+handler400 = "shapeshop_site.views.bad_request"
+handler403 = "shapeshop_site.views.permission_denied"
 handler404 = "shapeshop_site.views.not_found"
+handler500 = "shapeshop_site.views.server_error"
