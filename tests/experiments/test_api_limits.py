@@ -14,13 +14,13 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from experiments import services
 from experiments.models import Experiment
+from tests.factories import TINY_MLP
 
 LIST = "/api/v1/experiments/"
-TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 3, "max_steps": 5}
 
 
 def make(user: Any, **changes: Any) -> Experiment:
-    return services.experiment_create(user=user, config={**TINY, **changes})
+    return services.experiment_create(user=user, config={**TINY_MLP, **changes})
 
 
 @pytest.fixture
@@ -36,9 +36,9 @@ def test_creating_experiments_is_throttled_per_user(
     low_rates: None, alice_api: APIClient, bob_api: APIClient, settings: Any
 ) -> None:
     settings.MAX_ACTIVE_EXPERIMENTS = 10
-    assert alice_api.post(LIST, TINY, format="json").status_code == 201
-    assert alice_api.post(LIST, TINY, format="json").status_code == 201
-    third = alice_api.post(LIST, TINY, format="json")
+    assert alice_api.post(LIST, TINY_MLP, format="json").status_code == 201
+    assert alice_api.post(LIST, TINY_MLP, format="json").status_code == 201
+    third = alice_api.post(LIST, TINY_MLP, format="json")
     assert third.status_code == 429
     assert "throttled" in third.json()["detail"].lower()
     # A re-run starts training too: it counts against the same rate.
@@ -46,7 +46,7 @@ def test_creating_experiments_is_throttled_per_user(
     assert alice_api.post(f"{LIST}{source.pk}/rerun/", {}, format="json").status_code == 429
     assert Experiment.objects.count() == 2
     # Each user has a rate of their own.
-    assert bob_api.post(LIST, TINY, format="json").status_code == 201
+    assert bob_api.post(LIST, TINY_MLP, format="json").status_code == 201
 
 
 @pytest.mark.django_db
@@ -69,7 +69,7 @@ def test_the_cap_on_active_experiments_covers_create_rerun_and_revisualize(
     first = make(alice)
     make(alice)
     for url, body in [
-        (LIST, TINY),
+        (LIST, TINY_MLP),
         (f"{LIST}{first.pk}/rerun/", {}),
     ]:
         response = alice_api.post(url, body, format="json")
@@ -139,7 +139,7 @@ def test_a_body_over_the_limit_is_refused_with_the_reason(
     alice_api: APIClient, settings: Any, url: str
 ) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
-    response = alice_api.post(url, {**TINY, "padding": "x" * 20_000}, format="json")
+    response = alice_api.post(url, {**TINY_MLP, "padding": "x" * 20_000}, format="json")
     assert response.status_code == 413
     assert "larger than" in response.json()["detail"]
     assert not Experiment.objects.exists()
