@@ -18,7 +18,6 @@ from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from experiments import selectors, services
 from experiments.api.filters import FilteredExperimentsMixin
@@ -28,7 +27,7 @@ from experiments.api.serializers import (
     RerunSerializer,
     RevisualizeSerializer,
 )
-from experiments.api.views import OwnExperimentMixin
+from experiments.api.views import OwnExperimentMixin, OwnResultMixin
 from experiments.exports import EXPORT_COLUMNS, csv_text, experiment_rows
 from experiments.models import ClassResult, Experiment
 
@@ -91,13 +90,13 @@ class ExperimentRevisualizeView(_ExperimentActionView):
         )
 
 
-def _raw(request: Request, pk: int, position: int) -> np.ndarray:
-    result = selectors.class_result_get(user=request.user, experiment_pk=pk, position=position)
+def _raw(result: ClassResult) -> np.ndarray:
+    # The selectors leave the raw array out of a result; only these two views read it.
     raw = ClassResult.objects.filter(pk=result.pk).values_list("image_raw", flat=True).get()
     return np.load(io.BytesIO(bytes(raw)), allow_pickle=False)
 
 
-class ResultArrayView(APIView):
+class ResultArrayView(OwnResultMixin, generics.GenericAPIView):
     """The generated image of one class as raw numbers (unscaled float32), as JSON."""
 
     @extend_schema(
@@ -116,13 +115,13 @@ class ResultArrayView(APIView):
         }
     )
     def get(self, request: Request, pk: int, position: int) -> Response:
-        array = _raw(request, pk, position)
+        array = _raw(self.get_object())
         return Response(
             {"shape": list(array.shape), "dtype": str(array.dtype), "values": array.tolist()}
         )
 
 
-class ResultNpyView(APIView):
+class ResultNpyView(OwnResultMixin, generics.GenericAPIView):
     """The generated image of one class as a NumPy ``.npy`` file (float32, 28x28)."""
 
     @extend_schema(
@@ -135,7 +134,7 @@ class ResultNpyView(APIView):
     )
     def get(self, request: Request, pk: int, position: int) -> HttpResponse:
         buffer = io.BytesIO()
-        np.save(buffer, _raw(request, pk, position), allow_pickle=False)
+        np.save(buffer, _raw(self.get_object()), allow_pickle=False)
         response = HttpResponse(buffer.getvalue(), content_type="application/octet-stream")
         response["Content-Disposition"] = f'attachment; filename="experiment-{pk}-{position}.npy"'
         return response

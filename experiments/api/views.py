@@ -25,7 +25,7 @@ from experiments.api.serializers import (
     ExperimentCreateSerializer,
     ExperimentSerializer,
 )
-from experiments.models import Experiment
+from experiments.models import ClassResult, Experiment
 from models_zoo import shapes
 from models_zoo.architectures import list_architectures
 
@@ -143,15 +143,29 @@ class ExperimentCancelView(OwnExperimentMixin, generics.GenericAPIView):
         return Response(self.get_serializer(experiment).data)
 
 
-class ResultImageView(APIView):
+class OwnResultMixin:
+    """Views of one class result (``position``) of one of the user's experiments (``pk``):
+    anyone else's, like a missing one, is a 404."""
+
+    request: Request
+    kwargs: dict[str, Any]
+
+    def get_object(self) -> ClassResult:
+        return selectors.class_result_get(
+            user=self.request.user,
+            experiment_pk=self.kwargs["pk"],
+            position=self.kwargs["position"],
+        )
+
+
+class ResultImageView(OwnResultMixin, generics.GenericAPIView):
     """A stored PNG of one class result (generated image or template), for its owner only."""
 
     which = "image"
 
     @extend_schema(responses={(200, "image/png"): OpenApiResponse(description="28x28 PNG")})
     def get(self, request: Request, pk: int, position: int) -> HttpResponse:
-        result = selectors.class_result_get(user=request.user, experiment_pk=pk, position=position)
-        stored = getattr(result, self.which)
+        stored = getattr(self.get_object(), self.which)
         try:
             with stored.open("rb") as handle:
                 return _png(handle.read())
