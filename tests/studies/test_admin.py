@@ -16,10 +16,9 @@ from experiments import services as experiment_services
 from experiments.models import Experiment
 from studies import services
 from studies.models import Event, Study
+from tests.factories import TINY_MLP
 
 pytestmark = pytest.mark.django_db
-
-TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 3, "max_steps": 5}
 
 
 @pytest.fixture
@@ -104,7 +103,7 @@ def test_the_export_link_is_staff_only(alice_client: Client, logged: Study) -> N
 
 
 def test_the_console_reruns_experiments_for_their_owners(admin_client_: Client, alice: Any) -> None:
-    source = experiment_services.experiment_create(user=alice, config=TINY)
+    source = experiment_services.experiment_create(user=alice, config=TINY_MLP)
     Experiment.objects.filter(pk=source.pk).update(status="done")
     response = admin_client_.post(
         "/admin/experiments/experiment/",

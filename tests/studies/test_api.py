@@ -18,10 +18,10 @@ from experiments import services as experiment_services
 from experiments.models import Experiment
 from studies import services
 from studies.models import Event, Participant, Study, StudyExperiment
+from tests.factories import TINY_CNN, TINY_MLP
 
 pytestmark = pytest.mark.django_db
 
-TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 3, "max_steps": 5}
 NEW_STUDY = {
     "title": "Pilot",
     "description": "A first try.",
@@ -251,7 +251,7 @@ def test_runs_outside_the_condition_are_refused_naming_the_field(
     alice_api: APIClient, alice: Any, study: Study, changes: dict[str, Any], field: str
 ) -> None:
     enrol(alice, study, "mlp-only")
-    response = alice_api.post("/api/v1/experiments/", {**TINY, **changes}, format="json")
+    response = alice_api.post("/api/v1/experiments/", {**TINY_MLP, **changes}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == [field] and "condition" in response.json()[field][0]
     assert not Experiment.objects.exists()
@@ -266,7 +266,7 @@ def test_drawn_classes_are_refused_where_drawing_is_off(
     services.participant_join(user=alice, invite_code=study.invite_code)
     ShapeClass.objects.create(owner=alice, key="mine", name="Mine", pixels=[[0.0] * 28] * 28)
     response = alice_api.post(
-        "/api/v1/experiments/", {**TINY, "classes": ["box", "mine"]}, format="json"
+        "/api/v1/experiments/", {**TINY_MLP, "classes": ["box", "mine"]}, format="json"
     )
     assert response.status_code == 400 and list(response.json()) == ["classes"]
 
@@ -275,7 +275,7 @@ def test_runs_in_a_study_are_tagged_with_study_and_condition(
     alice_api: APIClient, alice: Any, bob: Any, study: Study
 ) -> None:
     participant = enrol(alice, study, "mlp-only")
-    response = alice_api.post("/api/v1/experiments/", TINY, format="json")
+    response = alice_api.post("/api/v1/experiments/", TINY_MLP, format="json")
     assert response.status_code == 201
     link = StudyExperiment.objects.get(experiment_id=response.json()["id"])
     assert (link.study, link.condition, link.participant) == (
@@ -287,12 +287,12 @@ def test_runs_in_a_study_are_tagged_with_study_and_condition(
     experiment = Experiment.objects.get(pk=response.json()["id"])
     rerun = alice_api.post(f"/api/v1/experiments/{experiment.pk}/rerun/", {}, format="json")
     assert StudyExperiment.objects.filter(experiment_id=rerun.json()["id"]).exists()
-    outside = experiment_services.experiment_create(user=bob, config=TINY)
+    outside = experiment_services.experiment_create(user=bob, config=TINY_MLP)
     assert not StudyExperiment.objects.filter(experiment=outside).exists()
     # Once the study closes, new runs are no longer tagged.
     Study.objects.filter(pk=study.pk).update(is_open=False)
     Experiment.objects.filter(owner=alice).update(status="done")
-    later = alice_api.post("/api/v1/experiments/", {**TINY, "model": "cnn"}, format="json")
+    later = alice_api.post("/api/v1/experiments/", TINY_CNN, format="json")
     assert later.status_code == 201
     assert not StudyExperiment.objects.filter(experiment_id=later.json()["id"]).exists()
 

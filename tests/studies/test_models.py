@@ -12,10 +12,9 @@ from experiments import services as experiment_services
 from experiments.models import Experiment
 from studies import services
 from studies.models import Condition, Event, Participant, Study, StudyExperiment
+from tests.factories import TINY_MLP
 
 pytestmark = pytest.mark.django_db
-
-TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 3, "max_steps": 5}
 
 
 def test_deleting_a_study_keeps_the_participants_experiments(study: Study, alice: Any) -> None:
@@ -23,7 +22,7 @@ def test_deleting_a_study_keeps_the_participants_experiments(study: Study, alice
     services.events_record(
         user=alice, events=[{"type": "page_view", "client_time": timezone.now()}]
     )
-    experiment = experiment_services.experiment_create(user=alice, config=TINY)
+    experiment = experiment_services.experiment_create(user=alice, config=TINY_MLP)
     assert StudyExperiment.objects.filter(experiment=experiment).exists()
     study.delete()
     for table in (Study, Condition, Participant, Event, StudyExperiment):

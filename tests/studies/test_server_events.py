@@ -15,10 +15,10 @@ from experiments import services as experiment_services
 from experiments.models import Experiment
 from studies import services
 from studies.models import Event, Study
+from tests.factories import TINY_MLP
 
 pytestmark = pytest.mark.django_db
 
-TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 3, "max_steps": 5}
 BAR = [[1.0 if 10 <= column <= 17 else 0.0 for column in range(28)] for _ in range(28)]
 TOP = [[1 if row < 8 else 0 for _ in range(28)] for row in range(28)]
 EMPTY = [[0] * 28 for _ in range(28)]
@@ -28,7 +28,7 @@ Action = Callable[[APIClient, Any], tuple[str, str, dict[str, Any]]]
 
 
 def start_a_run(api: APIClient, user: Any) -> tuple[str, str, dict[str, Any]]:
-    response = api.post("/api/v1/experiments/", TINY, format="json")
+    response = api.post("/api/v1/experiments/", TINY_MLP, format="json")
     assert response.status_code == 201, response.content
     data = {"classes": ["box", "line"], "model": "mlp", "highlight": "none", "kind": "train"}
     return "run_started", f"/api/v1/experiments/{response.json()['id']}/", data
@@ -91,7 +91,7 @@ ACTIONS = [
 def two_runs(user: Any) -> None:
     """What the rerun and the comparison need, made before the user joins (so logged by none)."""
     for seed in (1, 2):
-        experiment_services.experiment_create(user=user, config={**TINY, "seed": seed})
+        experiment_services.experiment_create(user=user, config={**TINY_MLP, "seed": seed})
 
 
 @pytest.mark.parametrize("action", ACTIONS)
@@ -131,7 +131,7 @@ def test_a_refused_action_is_not_logged(alice_api: APIClient, alice: Any, study:
     blank = {"name": "Blank", "pixels": [[0.0] * 28] * 28, "strokes": 1}
     assert alice_api.post("/api/v1/classes/", blank, format="json").status_code == 400
     assert alice_api.get("/api/v1/compare/?ids=1,999").status_code == 404
-    too_big = {**TINY, "epochs": 10**6}
+    too_big = {**TINY_MLP, "epochs": 10**6}
     assert alice_api.post("/api/v1/experiments/", too_big, format="json").status_code == 400
     assert not Event.objects.exists()
 
