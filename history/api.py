@@ -164,9 +164,13 @@ class ExperimentAnnotationsView(mixins.UpdateModelMixin, generics.GenericAPIView
 
 def compare_page_url(ids: list[int], options: dict[str, Any] | None = None) -> str:
     options = options or {}
+    base = options.get("base")
+    if isinstance(base, bool) or base not in ids:
+        # A comparison saved before its options were checked may hold any base at all.
+        base = ids[0]
     query = f"ids={','.join(str(pk) for pk in ids)}"
-    query += f"&all={1 if options.get('all') else 0}"
-    query += f"&base={options.get('base') or ids[0]}"
+    query += f"&all={1 if options.get('all') is True else 0}"
+    query += f"&base={base}"
     return f"{reverse('compare')}?{query}"
 
 

@@ -76,6 +76,27 @@ def clean_experiment_ids(*, user: AbstractBaseUser, ids: Any, field: str) -> lis
     return ids
 
 
+def clean_comparison_options(options: Mapping[str, Any], *, ids: list[int]) -> dict[str, Any]:
+    """The options a saved comparison keeps: its base column (an id among ``ids``, the first
+    by default), and whether every setting is listed.
+
+    JSON's ``true`` is a Python int (``True == 1``), so a bool is refused as a base before it
+    can pass for experiment 1, and "all" must be a real true or false.
+    """
+    base = options.get("base")
+    if base is not None:
+        if isinstance(base, bool) or not isinstance(base, int):
+            raise ValidationError({"options": ["the base must be an experiment id"]})
+        if base not in ids:
+            message = "the base must be one of the compared experiments"
+            raise ValidationError({"options": [message]})
+    show_all = options.get("all", False)
+    if not isinstance(show_all, bool):
+        raise ValidationError({"options": ['"all" must be true or false']})
+    cleaned: dict[str, Any] = {"base": ids[0] if base is None else base, "all": show_all}
+    return cleaned
+
+
 @transaction.atomic
 def saved_comparison_create(
     *, user: AbstractBaseUser, name: Any, experiment_ids: Any, options: Any = None
@@ -87,14 +108,11 @@ def saved_comparison_create(
     if not isinstance(options, Mapping):
         raise ValidationError({"options": ["Send the options as an object."]})
     ids = clean_experiment_ids(user=user, ids=experiment_ids, field="experiment_ids")
-    base = options.get("base")
-    if base is not None and base not in ids:
-        raise ValidationError({"options": ["the base must be one of the compared experiments"]})
     comparison = SavedComparison(
         owner=user,
         name=name.strip(),
         experiment_ids=ids,
-        options={"base": base or ids[0], "all": bool(options.get("all", False))},
+        options=clean_comparison_options(options, ids=ids),
     )
     comparison.full_clean()
     comparison.save()

@@ -389,3 +389,49 @@ def test_the_diversity_scenario_trains_for_real_and_compares(
     assert [row["name"] for row in data["settings"]] == ["classes"]
     line = data["classes"][0]["cells"]
     assert all(cell["r"] is None or 0 <= cell["r"] <= 1 for cell in line)
+
+
+# --- a saved comparison's options ----------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, reset_sequences=True)
+@pytest.mark.parametrize(
+    "options",
+    [{"base": True}, {"base": False}, {"base": "1"}, {"base": 1.0}, {"all": "false"}],
+)
+def test_a_saved_comparisons_base_is_an_id_not_a_bool(
+    alice: Any, alice_api: Any, options: dict[str, Any]
+) -> None:
+    # JSON's true is Python's 1: with experiment 1 compared it passed for that id's column.
+    first, second = (finished_run(alice, seed=n, classes=["box", "line"]) for n in (1, 2))
+    assert first.pk == 1
+    body = {"name": "x", "experiment_ids": [first.pk, second.pk], "options": options}
+    response = alice_api.post("/api/v1/comparisons/", body, format="json")
+    assert response.status_code == 400, response.json()
+    assert list(response.json()) == ["options"]
+    assert not SavedComparison.objects.exists()
+
+
+def test_a_saved_comparisons_options_are_kept_as_given(alice: Any, alice_api: Any) -> None:
+    first, second = (finished_run(alice, seed=n, classes=["box", "line"]) for n in (1, 2))
+    ids = [first.pk, second.pk]
+    for options, kept in (
+        ({}, {"base": first.pk, "all": False}),
+        ({"base": second.pk, "all": False}, {"base": second.pk, "all": False}),
+    ):
+        body = {"name": "x", "experiment_ids": ids, "options": options}
+        response = alice_api.post("/api/v1/comparisons/", body, format="json")
+        assert response.status_code == 201, response.json()
+        assert SavedComparison.objects.get(pk=response.json()["id"]).options == kept
+
+
+def test_a_comparison_saved_with_a_bool_base_still_opens_on_its_first_column(
+    alice: Any, alice_api: Any
+) -> None:
+    first, second = (finished_run(alice, seed=n, classes=["box", "line"]) for n in (1, 2))
+    # Stored as the unchecked service once stored it.
+    SavedComparison.objects.create(
+        owner=alice, name="old", experiment_ids=[first.pk, second.pk], options={"base": True}
+    )
+    [saved] = alice_api.get("/api/v1/comparisons/").json()
+    assert saved["url"] == f"/compare/?ids={first.pk},{second.pk}&all=0&base={first.pk}"
