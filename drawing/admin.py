@@ -6,11 +6,11 @@ import numpy as np
 from django.contrib import admin
 
 from drawing.models import Highlight, ShapeClass
-from experiments.admin import preview_img
+from experiments.admin import ThumbnailAdmin, preview_img
 
 
 @admin.register(ShapeClass)
-class ShapeClassAdmin(admin.ModelAdmin):
+class ShapeClassAdmin(ThumbnailAdmin):
     list_display = ["name", "key", "owner", "preview", "updated_at"]
     list_filter = [("owner", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["name", "key", "owner__username"]
@@ -30,7 +30,7 @@ class ShapeClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(Highlight)
-class HighlightAdmin(admin.ModelAdmin):
+class HighlightAdmin(ThumbnailAdmin):
     list_display = ["class_ref", "owner", "masks", "updated_at"]
     search_fields = ["class_ref", "owner__username"]
     list_select_related = ["owner"]
