@@ -274,8 +274,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Throttle counters live in the cache; give several web servers one shared cache
-# (for example CACHE_URL=redis://host:6379/1) so that they count together.
+# The API's rate limits count in the default cache, which every web server process must
+# share: a cache in each process's memory would let each count alone and forget its counts
+# whenever gunicorn recycles it (shapeshop_site/checks.py refuses one in production). Without
+# CACHE_URL the cache is a table of the database (made by the accounts app's first migration);
+# CACHE_URL=redis://host:6379/1 names a Redis server instead.
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL:
     CACHES = {
@@ -286,7 +289,15 @@ if CACHE_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shapeshop_cache",
+            # One row per client and rate limit, each gone a minute or so later: room for
+            # many clients before the oldest counts are culled.
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 
 # What one user may ask of the shared workers. The ML core has wider bounds of its own.
 MAX_EPOCHS = env_int("MAX_EPOCHS", 500, minimum=1)
@@ -383,13 +394,39 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+# Logs go to the console (stderr) and, when LOG_FILE names a file, to that file as well
+# (reopened when rotated away). A request that fails is logged with its traceback whatever
+# DEBUG says: Django's own set-up prints request errors only with DEBUG on.
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FILE = env_str("LOG_FILE", "")
+_LOG_HANDLERS = ["console", "file"] if LOG_FILE else ["console"]
+_LOG_FORMAT = {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"plain": _LOG_FORMAT},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        **(
+            {
+                "file": {
+                    "class": "logging.handlers.WatchedFileHandler",
+                    "filename": LOG_FILE,
+                    "formatter": "plain",
+                }
+            }
+            if LOG_FILE
+            else {}
+        ),
+    },
     "loggers": {
-        app: {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")}
-        for app in ("experiments", "drawing", "history", "accounts", "studies", "shapeshop_site")
+        **{
+            app: {"handlers": _LOG_HANDLERS, "level": LOG_LEVEL}
+            for app in ("experiments", "drawing", "history", "accounts", "studies", "shapeshop_site")
+        },
+        # 500s (with the traceback) and refused Host headers or other suspicious requests.
+        "django.request": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
     },
 }
 
@@ -397,6 +434,10 @@ LOGGING = {
 # the database itself is the broker, so one machine needs no extra server.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 TASK_TIMEOUT = env_int("TASK_TIMEOUT", 600, minimum=10)
+# Each worker process imports TensorFlow and traces the paper preset's compiled functions
+# when it starts, before its first task, so that no user's run pays for it (about 4 s; see
+# experiments/warmup.py). Never in sync mode (Q_SYNC), where there is no worker process.
+WORKER_WARMUP = env_bool("WORKER_WARMUP", True)
 Q_CLUSTER: dict[str, object] = {
     "name": env_str("Q_CLUSTER_NAME", "shapeshop"),
     "workers": env_int("Q_WORKERS", 1, minimum=1),

@@ -41,9 +41,22 @@ def django_db_modify_db_settings(
         database.setdefault("TEST", {})["NAME"] = str(path)
 
 
+# Fixtures that open the test database. Only a test that uses the database can reach the
+# cache, a table of that database (DatabaseCache) unless CACHE_URL is set.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def _may_use_the_database(request: pytest.FixtureRequest) -> bool:
+    marked = request.node.get_closest_marker("django_db") is not None
+    return marked or not DATABASE_FIXTURES.isdisjoint(request.fixturenames)
+
+
 @pytest.fixture(autouse=True)
 def _fast_isolated_settings(
-    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest,
+    settings: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[None]:
     from django.core.cache import cache
     from django_q.conf import Conf
@@ -52,9 +65,17 @@ def _fast_isolated_settings(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     # django-q reads its settings once, at import: switch the class attribute itself.
     monkeypatch.setattr(Conf, "SYNC", True)
-    cache.clear()
+    # Rate-limit counts start from nothing in every test. A transactional test's flush
+    # leaves the cache's table alone (it is no model's), so it is emptied here.
+    clear_cache = _may_use_the_database(request)
+    if clear_cache:
+        # The database first, so that it is still open when the cache is emptied at the end
+        # (the kind, plain or transactional, is still the test's own choice).
+        request.getfixturevalue("db")
+        cache.clear()
     yield
-    cache.clear()
+    if clear_cache:
+        cache.clear()
     # Only worker processes run the watchdog; one left in this process would go on writing
     # to the test database behind the next tests' backs.
     assert not any(t.name == "shapeshop-watchdog" for t in threading.enumerate())
