@@ -37,6 +37,8 @@ class ShapeClass(models.Model):
         # The table keeps the name it had when drawn classes lived in the experiments app.
         db_table = "experiments_shapeclass"
         ordering = ["name"]
+        verbose_name = "drawn class"
+        verbose_name_plural = "drawn classes"
         constraints = [
             models.UniqueConstraint(fields=["owner", "name"], name="shape_class_unique_name"),
             models.UniqueConstraint(fields=["owner", "key"], name="shape_class_unique_key"),
