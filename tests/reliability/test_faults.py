@@ -15,9 +15,8 @@ from rest_framework.test import APIClient
 
 from experiments import results, services, tasks
 from experiments.models import ClassResult, Experiment
+from tests.factories import TINY_MLP_THREE_CLASSES
 from tests.reliability.storage import FullDiskStorage
-
-TINY = {"classes": ["box", "line", "circle"], "epochs": 2, "seed": 3, "max_steps": 5, "copies": 4}
 
 
 @contextmanager
@@ -42,12 +41,14 @@ def database_unreachable() -> Iterator[None]:
 def test_requests_get_a_clear_503_while_the_database_is_away_and_nothing_is_lost(
     alice: Any, alice_api: APIClient, alice_client: Client
 ) -> None:
-    before = alice_api.post("/api/v1/experiments/", TINY, format="json")
+    before = alice_api.post("/api/v1/experiments/", TINY_MLP_THREE_CLASSES, format="json")
     assert before.status_code == 201
     with database_unreachable():
         with pytest.raises(OperationalError):
             connection.ensure_connection()
-        api = alice_api.post("/api/v1/experiments/", {**TINY, "seed": 4}, format="json")
+        api = alice_api.post(
+            "/api/v1/experiments/", {**TINY_MLP_THREE_CLASSES, "seed": 4}, format="json"
+        )
         listing = alice_api.get("/api/v1/experiments/")
         page = alice_client.get("/builder/")
     for response in (api, listing):
@@ -60,7 +61,9 @@ def test_requests_get_a_clear_503_while_the_database_is_away_and_nothing_is_lost
     assert b"briefly unavailable" in page.content and b"Traceback" not in page.content
 
     # Back again: what was stored is all there, and the same request now works.
-    after = alice_api.post("/api/v1/experiments/", {**TINY, "seed": 4}, format="json")
+    after = alice_api.post(
+        "/api/v1/experiments/", {**TINY_MLP_THREE_CLASSES, "seed": 4}, format="json"
+    )
     assert after.status_code == 201
     listing = alice_api.get("/api/v1/experiments/").json()
     assert [item["id"] for item in listing["results"]] == [after.json()["id"], before.json()["id"]]
@@ -74,7 +77,9 @@ def test_a_run_outlives_a_database_that_goes_away_while_it_trains_and_saves(
 ) -> None:
     monkeypatch.setattr(services, "enqueue", lambda *, experiment_id: None)
     monkeypatch.setattr(results, "DATABASE_RETRY_DELAYS_S", (0.05, 0.1, 0.2))
-    experiment = services.experiment_create(user=alice, config={**TINY, "epochs": 5})
+    experiment = services.experiment_create(
+        user=alice, config={**TINY_MLP_THREE_CLASSES, "epochs": 5}
+    )
     failures = {"progress": 0, "save": 0}
 
     def flaky(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
@@ -108,7 +113,7 @@ def test_a_full_disk_fails_the_run_readably_and_leaves_no_file(
         "default": {"BACKEND": "tests.reliability.storage.FullDiskStorage"},
     }
     FullDiskStorage.saves_left = saves_before_full
-    experiment = services.experiment_create(user=alice, config=TINY)
+    experiment = services.experiment_create(user=alice, config=TINY_MLP_THREE_CLASSES)
     assert tasks.train_and_visualize(experiment.pk) == "failed"
     experiment.refresh_from_db()
     assert experiment.status == "failed"
@@ -133,7 +138,7 @@ def test_the_full_disk_storage_really_fails_with_enospc(settings: Any, tmp_path:
 def test_an_altered_weights_file_is_refused_with_a_clear_error(alice: Any) -> None:
     from models_zoo import persistence
 
-    experiment = services.experiment_create(user=alice, config=TINY)
+    experiment = services.experiment_create(user=alice, config=TINY_MLP_THREE_CLASSES)
     assert tasks.train_and_visualize(experiment.pk) == "done"
     experiment.refresh_from_db()
     path = Path(experiment.weights.path)
@@ -164,7 +169,7 @@ def test_an_altered_weights_file_is_refused_with_a_clear_error(alice: Any) -> No
 def test_re_visualizing_an_altered_weights_file_is_refused_with_a_clear_error(
     alice: Any, alice_api: APIClient
 ) -> None:
-    experiment = services.experiment_create(user=alice, config=TINY)
+    experiment = services.experiment_create(user=alice, config=TINY_MLP_THREE_CLASSES)
     assert tasks.train_and_visualize(experiment.pk) == "done"
     experiment.refresh_from_db()
     path = Path(experiment.weights.path)
@@ -185,7 +190,7 @@ def test_weights_altered_after_the_request_fail_the_re_visualization_readably(
     alice: Any, alice_api: APIClient, django_capture_on_commit_callbacks: Any
 ) -> None:
 
-    source = services.experiment_create(user=alice, config=TINY)
+    source = services.experiment_create(user=alice, config=TINY_MLP_THREE_CLASSES)
     assert tasks.train_and_visualize(source.pk) == "done"
     source.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=False):

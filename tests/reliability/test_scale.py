@@ -11,11 +11,11 @@ from django_q.models import Task
 from experiments import services
 from experiments.models import ClassResult, Experiment
 from tests.conftest import StartWorkers
+from tests.factories import TINY_MLP_THREE_CLASSES
 from tests.support.workers import wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 
-TINY = {"classes": ["box", "line", "circle"], "epochs": 2, "max_steps": 5, "copies": 4}
 EXPERIMENTS = 6
 
 
@@ -25,7 +25,7 @@ def test_two_cluster_processes_process_every_experiment_exactly_once(
     settings.MAX_ACTIVE_EXPERIMENTS = EXPERIMENTS
     clusters = [start_cluster(workers=1), start_cluster(workers=1)]
     ids = [
-        services.experiment_create(user=user, config={**TINY, "seed": seed}).pk
+        services.experiment_create(user=user, config={**TINY_MLP_THREE_CLASSES, "seed": seed}).pk
         for seed, user in enumerate([alice, bob] * (EXPERIMENTS // 2))
     ]
 

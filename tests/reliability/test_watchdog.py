@@ -17,14 +17,13 @@ from django_q.models import Schedule
 from experiments import lifecycle, reliability, services, tasks, watchdog
 from experiments.models import Experiment
 from tests.conftest import ROOT
+from tests.factories import TINY_MLP_THREE_CLASSES
 
 pytestmark = pytest.mark.django_db
 
-TINY = {"classes": ["box", "line", "circle"], "epochs": 2, "seed": 3, "max_steps": 5, "copies": 4}
-
 
 def running(user: Any) -> Experiment:
-    experiment = services.experiment_create(user=user, config=TINY)
+    experiment = services.experiment_create(user=user, config=TINY_MLP_THREE_CLASSES)
     assert lifecycle.experiment_start(experiment_id=experiment.pk)
     return experiment
 
@@ -116,7 +115,7 @@ def test_below_max_attempts_a_dead_run_is_queued_again_then_failed(
 def test_a_redelivered_task_never_trains_past_max_attempts(alice: Any, settings: Any) -> None:
     # A queued experiment that has used its attempts (for example queued again by hand) is
     # failed by the next delivery of its task instead of being trained once more.
-    experiment = services.experiment_create(user=alice, config=TINY)
+    experiment = services.experiment_create(user=alice, config=TINY_MLP_THREE_CLASSES)
     Experiment.objects.filter(pk=experiment.pk).update(attempts=settings.MAX_ATTEMPTS)
     assert tasks.train_and_visualize(experiment.pk) == "skipped"
     experiment.refresh_from_db()

@@ -12,6 +12,7 @@ import pytest
 from experiments import services
 from experiments.models import Experiment
 from tests.conftest import StartWorkers
+from tests.factories import TINY_MLP_THREE_CLASSES
 from tests.support.workers import descendants, rss_bytes, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
@@ -20,7 +21,6 @@ pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 WATCHDOG = {"WATCHDOG_INTERVAL": "1", "HEARTBEAT_TIMEOUT": "4"}
 # Long enough to be killed while it trains: 150 images, batch 1, 500 epochs.
 LONG = {"classes": ["box", "line", "circle"], "epochs": 500, "copies": 50, "batch_size": 1}
-TINY = {"classes": ["box", "line", "circle"], "epochs": 2, "max_steps": 5, "copies": 4}
 
 
 def status_of(pk: int) -> str:
@@ -62,7 +62,7 @@ def test_a_killed_worker_leaves_a_failed_experiment_and_the_next_one_runs(
     assert noticed_after < 4 + 1 + 4
 
     # The cluster replaced its worker; the next experiment runs normally.
-    after = services.experiment_create(user=alice, config={**TINY, "seed": 2}).pk
+    after = services.experiment_create(user=alice, config={**TINY_MLP_THREE_CLASSES, "seed": 2}).pk
     wait_until(
         lambda: status_of(after) not in ("queued", "running"), "the next run", workers=[cluster]
     )
