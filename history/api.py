@@ -249,6 +249,18 @@ class SavedComparisonDetailView(generics.DestroyAPIView):
         services.saved_comparison_delete(user=self.request.user, comparison=instance)
 
 
+def snapshot_png(image: np.ndarray) -> bytes:
+    """A snapshot as a PNG: min-max scaled like the paper's figures, except a flat image (the
+    black start, say), which has no range to scale: it shows its own value, clamped to
+    [0, 1], instead of the mid-grey that scaling gives every constant image."""
+    from models_zoo.render import to_png
+
+    low, high = float(np.min(image)), float(np.max(image))
+    if np.isfinite(low) and np.isfinite(high) and high - low < 1e-12:
+        return to_png(np.clip(image, 0.0, 1.0), normalise=False)
+    return to_png(image)
+
+
 class SnapshotFrameView(generics.GenericAPIView):
     """Frame ``frame`` of the images a class's generation went through, as a 28x28 PNG."""
 
@@ -256,15 +268,13 @@ class SnapshotFrameView(generics.GenericAPIView):
         responses={(200, "image/png"): OpenApiResponse(description="28x28 PNG"), 404: DETAIL}
     )
     def get(self, request: Request, pk: int, position: int, frame: int) -> HttpResponse:
-        from models_zoo.render import to_png
-
         stored = selectors.snapshots_get(user=request.user, experiment_pk=pk, position=position)
         if stored is None:
             raise Http404("No snapshots were recorded for this class.")
         frames = np.load(io.BytesIO(stored), allow_pickle=False)
         if frame >= len(frames):
             raise Http404(f"This class has {len(frames)} snapshot frames.")
-        response = HttpResponse(to_png(frames[frame]), content_type="image/png")
+        response = HttpResponse(snapshot_png(frames[frame]), content_type="image/png")
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

@@ -16,7 +16,7 @@ from experiments import services, tasks
 from experiments.models import Experiment
 from history import comparison
 from history.models import SavedComparison
-from tests.factories import finished_run
+from tests.factories import TINY_MLP, finished_run
 
 pytestmark = pytest.mark.django_db
 
@@ -435,3 +435,33 @@ def test_a_comparison_saved_with_a_bool_base_still_opens_on_its_first_column(
     )
     [saved] = alice_api.get("/api/v1/comparisons/").json()
     assert saved["url"] == f"/compare/?ids={first.pk},{second.pk}&all=0&base={first.pk}"
+
+
+# --- how snapshot frames are drawn -----------------------------------------------------------
+
+
+def png_pixels(content: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(content)))
+
+
+def test_a_black_start_is_drawn_black_and_later_frames_scaled(alice: Any, alice_api: Any) -> None:
+    config = {**TINY_MLP, "max_steps": 12, "snapshot_every": 4, "initial_image": "black"}
+    experiment = services.experiment_create(user=alice, config=config)
+    assert tasks.train_and_visualize(experiment.pk) == "done"
+    frames = np.load(io.BytesIO(bytes(experiment.results.get(position=0).snapshots)))
+    assert len(frames) >= 2 and not frames[0].any() and frames[-1].std() > 0
+    url = f"/api/v1/experiments/{experiment.pk}/results/0/snapshots/"
+    first = png_pixels(alice_api.get(f"{url}0.png").content)
+    assert first.shape == (28, 28) and not first.any()  # black, not mid-grey
+    last = png_pixels(alice_api.get(f"{url}{len(frames) - 1}.png").content)
+    assert (last.min(), last.max()) == (0, 255)  # min-max scaled, as the paper shows images
+
+
+@pytest.mark.parametrize(
+    ("value", "grey"), [(0.0, 0), (0.6, 153), (1.0, 255), (1.5, 255), (-0.2, 0)]
+)
+def test_a_flat_frame_shows_its_own_value_clamped(value: float, grey: int) -> None:
+    from history.api import snapshot_png
+
+    pixels = png_pixels(snapshot_png(np.full((28, 28), value, np.float32)))
+    assert pixels.shape == (28, 28) and (pixels == grey).all()
