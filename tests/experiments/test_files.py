@@ -16,20 +16,15 @@ from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from experiments import services, tasks
 from experiments.models import Experiment
+from tests.factories import trained_run
 
 pytestmark = pytest.mark.django_db
-
-TINY = {"classes": ["box", "line"], "epochs": 2, "seed": 5, "max_steps": 6, "copies": 3}
 
 
 @pytest.fixture
 def done(alice: Any) -> Experiment:
-    experiment = services.experiment_create(user=alice, config=TINY)
-    assert tasks.train_and_visualize(experiment.pk) == "done"
-    experiment.refresh_from_db()
-    return experiment
+    return trained_run(alice)
 
 
 def stored_names(experiment: Experiment) -> list[str]:
@@ -81,10 +76,13 @@ def test_a_deletion_rolled_back_keeps_the_files(
     done: Experiment, django_capture_on_commit_callbacks: Any
 ) -> None:
     names = stored_names(done)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            Experiment.objects.filter(pk=done.pk).delete()
-            raise RuntimeError("changed my mind")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        Experiment.objects.filter(pk=done.pk).delete()
+        raise RuntimeError("changed my mind")
     assert callbacks == []
     assert all(default_storage.exists(name) for name in names)
 
