@@ -399,34 +399,26 @@ if not DEBUG:
 # DEBUG says: Django's own set-up prints request errors only with DEBUG on.
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FILE = env_str("LOG_FILE", "")
-_LOG_HANDLERS = ["console", "file"] if LOG_FILE else ["console"]
-_LOG_FORMAT = {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
+_LOG_HANDLERS = {"console": {"class": "logging.StreamHandler", "formatter": "plain"}}
+if LOG_FILE:
+    _LOG_HANDLERS["file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": LOG_FILE,
+        "formatter": "plain",
+    }
+_APPS = ("experiments", "drawing", "history", "accounts", "studies", "shapeshop_site")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": _LOG_FORMAT},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        **(
-            {
-                "file": {
-                    "class": "logging.handlers.WatchedFileHandler",
-                    "filename": LOG_FILE,
-                    "formatter": "plain",
-                }
-            }
-            if LOG_FILE
-            else {}
-        ),
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"}
     },
+    "handlers": _LOG_HANDLERS,
     "loggers": {
-        **{
-            app: {"handlers": _LOG_HANDLERS, "level": LOG_LEVEL}
-            for app in ("experiments", "drawing", "history", "accounts", "studies", "shapeshop_site")
-        },
+        **{app: {"handlers": list(_LOG_HANDLERS), "level": LOG_LEVEL} for app in _APPS},
         # 500s (with the traceback) and refused Host headers or other suspicious requests.
-        "django.request": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
-        "django.security": {"handlers": _LOG_HANDLERS, "level": "ERROR", "propagate": False},
+        "django.request": {"handlers": list(_LOG_HANDLERS), "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": list(_LOG_HANDLERS), "level": "ERROR", "propagate": False},
     },
 }
 
