@@ -10,16 +10,16 @@ from rest_framework.test import APIClient
 
 from experiments import services, tasks
 from experiments.models import Experiment
+from tests.factories import TINY_MLP
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/experiments/"
-TINY = {"classes": ["box", "line"], "epochs": 2, "seed": 3, "max_steps": 8, "copies": 3}
 
 
 def test_snapshots_are_bounded_per_run(alice_api: APIClient, settings: Any) -> None:
     settings.MAX_SNAPSHOT_FRAMES = 100
-    config = {**TINY, "max_steps": 5000, "snapshot_every": 1}
+    config = {**TINY_MLP, "max_steps": 5000, "snapshot_every": 1}
     response = alice_api.post(LIST, config, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["snapshot_every"]
@@ -29,7 +29,7 @@ def test_snapshots_are_bounded_per_run(alice_api: APIClient, settings: Any) -> N
 
 
 def test_a_finished_run_records_what_it_stores(alice: Any) -> None:
-    experiment = services.experiment_create(user=alice, config={**TINY, "snapshot_every": 2})
+    experiment = services.experiment_create(user=alice, config={**TINY_MLP, "snapshot_every": 2})
     assert tasks.train_and_visualize(experiment.pk) == "done"
     experiment.refresh_from_db()
     files = default_storage.size(experiment.weights.name) + sum(
@@ -45,25 +45,25 @@ def test_new_runs_are_refused_once_the_users_storage_is_full(
     alice: Any, alice_api: APIClient, bob_api: APIClient, settings: Any
 ) -> None:
     settings.STORAGE_QUOTA_MB = 1
-    experiment = services.experiment_create(user=alice, config=TINY)
+    experiment = services.experiment_create(user=alice, config=TINY_MLP)
     assert tasks.train_and_visualize(experiment.pk) == "done"
     Experiment.objects.filter(pk=experiment.pk).update(stored_bytes=2**20)
-    response = alice_api.post(LIST, TINY, format="json")
+    response = alice_api.post(LIST, TINY_MLP, format="json")
     assert response.status_code == 429
     assert "delete some runs" in response.json()["detail"]
     assert Experiment.objects.filter(owner=alice).count() == 1
     # Another user's storage is their own.
-    assert bob_api.post(LIST, TINY, format="json").status_code == 201
+    assert bob_api.post(LIST, TINY_MLP, format="json").status_code == 201
     # Deleting frees it again.
     assert alice_api.delete(f"{LIST}{experiment.pk}/").status_code == 204
-    assert alice_api.post(LIST, TINY, format="json").status_code == 201
+    assert alice_api.post(LIST, TINY_MLP, format="json").status_code == 201
 
 
 def test_a_run_over_the_compute_budget_is_refused_with_its_estimate(
     alice_api: APIClient, settings: Any
 ) -> None:
     settings.MAX_RUN_SECONDS = 60
-    heavy = {**TINY, "model": "cnn_deep", "epochs": 400, "copies": 50, "batch_size": 1}
+    heavy = {**TINY_MLP, "model": "cnn_deep", "epochs": 400, "copies": 50, "batch_size": 1}
     response = alice_api.post(LIST, heavy, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["epochs"]
