@@ -16,10 +16,10 @@ from rest_framework.test import APIClient
 
 from experiments import tasks
 from studies.services import pseudonym
+from tests.factories import TINY_MLP
 
 pytestmark = pytest.mark.django_db
 
-TINY = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 5, "max_steps": 8}
 BAR = [[1.0 if 10 <= column <= 17 else 0.0 for column in range(28)] for _ in range(28)]
 
 
@@ -61,7 +61,7 @@ def test_a_study_from_creation_to_export(django_user_model: Any, staff: Any) -> 
 
     experiment_ids = {}
     for name, client in (("alice", alice_api), ("bob", bob_api), ("carol", carol_api)):
-        response = client.post("/api/v1/experiments/", TINY, format="json")
+        response = client.post("/api/v1/experiments/", TINY_MLP, format="json")
         assert response.status_code == 201, response.content
         assert tasks.train_and_visualize(response.json()["id"]) == "done"
         experiment_ids[name] = response.json()["id"]
@@ -98,7 +98,7 @@ def test_a_study_from_creation_to_export(django_user_model: Any, staff: Any) -> 
         experiment_ids["bob"],
     }
     assert all(row["status"] == "done" for row in data["experiments"])
-    assert len(data["results"]) == 2 * len(TINY["classes"])
+    assert len(data["results"]) == 2 * len(TINY_MLP["classes"])
     # No account name appears anywhere: participants are known by their pseudonyms only.
     text = json.dumps(data)
     for username in ("alice", "bob", "carol"):
