@@ -12,16 +12,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import slugify
 
 from studies import exports, services
-from studies.forms import EnrolForm
+from studies.forms import ConditionAdminForm, EnrolForm, StudyAdminForm
 from studies.models import Condition, Event, Participant, Study, StudyExperiment
 from studies.services import pseudonym
 
 
 class ConditionInline(admin.TabularInline):
     model = Condition
+    form = ConditionAdminForm
     extra = 0
     fields = ["name", "allowed_models", "highlighting", "drawing"]
 
@@ -55,12 +57,26 @@ def export_response(study: Study, kind: str) -> HttpResponse:
     return _attachment(exports.zip_bytes(study), "application/zip", f"{name}.zip")
 
 
+def join_path(study: Study) -> str:
+    """The page where a signed-in user joins the study, its invite code filled in."""
+    return f"{reverse('study-join-page')}?{urlencode({'code': study.invite_code})}"
+
+
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
-    list_display = ["title", "is_open", "invite_code", "participant_count", "created_at", "export"]
+    form = StudyAdminForm
+    list_display = [
+        "title",
+        "is_open",
+        "invite_code",
+        "join_link",
+        "participant_count",
+        "created_at",
+        "export",
+    ]
     list_filter = ["is_open", "created_at"]
     search_fields = ["title", "description", "invite_code"]
-    readonly_fields = ["invite_code", "created_by", "created_at", "export"]
+    readonly_fields = ["invite_code", "join_link", "created_by", "created_at", "export"]
     inlines = [ConditionInline, ParticipantInline]
     actions = ["export_zip", "export_json"]
 
@@ -86,6 +102,14 @@ class StudyAdmin(admin.ModelAdmin):
         if kind not in ("zip", "json") or not self.has_view_permission(request):
             return HttpResponse(status=404)
         return export_response(get_object_or_404(Study, pk=pk), kind)
+
+    @admin.display(description="join link")
+    def join_link(self, study: Study) -> str:
+        # The link to send participants; the page asks them to sign in first.
+        if study.pk is None:
+            return ""
+        link = join_path(study)
+        return format_html('<a href="{}">{}</a>', link, link)
 
     @admin.display(description="participants")
     def participant_count(self, study: Study) -> int:

@@ -1,4 +1,5 @@
-"""Forms: joining a study with its invite code, and staff enrolling a user in the admin."""
+"""Forms: joining a study with its invite code, and the staff console's study, condition and
+enrolment forms."""
 
 from __future__ import annotations
 
@@ -6,8 +7,13 @@ from typing import Any
 
 from django import forms
 
-from studies.models import Participant, Study
+from models_zoo.architectures import ARCHITECTURES
+from studies.models import Condition, Participant, Study
 from studies.selectors import current_participant
+
+# The same bounds as the API's study serializer.
+MAX_TASKS = 100
+MAX_TASK_LENGTH = 2000
 
 
 def enrolment_problem(*, study: Study, user: Any) -> str | None:
@@ -45,3 +51,74 @@ class EnrolForm(forms.ModelForm):
             if problem:
                 raise forms.ValidationError(problem)
         return data
+
+
+class TasksField(forms.CharField):
+    """A study's tasks as a text box, one task per line; stored as the list of the lines that
+    are not blank, each stripped of surrounding spaces."""
+
+    widget = forms.Textarea
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "help_text", "What participants are asked to do, in order: one task per line."
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return "\n".join(str(task) for task in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if len(value) > MAX_TASKS:
+            raise forms.ValidationError(f"Give at most {MAX_TASKS} tasks, not {len(value)}.")
+        for number, task in enumerate(value, start=1):
+            if len(task) > MAX_TASK_LENGTH:
+                raise forms.ValidationError(
+                    f"Task {number} is {len(task)} characters long; "
+                    f"keep each to {MAX_TASK_LENGTH} characters."
+                )
+
+
+class StudyAdminForm(forms.ModelForm):
+    tasks = TasksField()
+
+    class Meta:
+        model = Study
+        fields = ["title", "description", "tasks", "is_open", "assignment_seed"]
+
+
+def model_choices() -> list[tuple[str, str]]:
+    return [(name, info.label) for name, info in ARCHITECTURES.items()]
+
+
+class ConditionAdminForm(forms.ModelForm):
+    """One arm of a study. A new arm allows neither highlighting nor drawing until staff tick
+    them, so a control arm gets nothing it was not given on purpose. (The API's default for a
+    condition sent without them stays as documented: both allowed.)"""
+
+    allowed_models = forms.MultipleChoiceField(
+        choices=model_choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every model.",
+    )
+    highlighting = forms.BooleanField(
+        required=False, initial=False, help_text="Whether semantic highlighting may be used."
+    )
+    drawing = forms.BooleanField(
+        required=False,
+        initial=False,
+        help_text="Whether the participant's own drawn classes may be used.",
+    )
+
+    class Meta:
+        model = Condition
+        fields = ["name", "allowed_models", "highlighting", "drawing"]
