@@ -11,6 +11,7 @@ from drawing import refs
 from drawing import services as drawing_services
 from drawing.models import Highlight
 from experiments.models import Experiment
+from tests.factories import TINY_MLP
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,8 @@ def test_highlighting_needs_a_highlighted_class(alice: Any, alice_api: Any) -> N
     assert Experiment.objects.count() == 1
 
 
-TINY = {"model": "mlp", "epochs": 4, "seed": 11, "max_steps": 20, "copies": 4}
+# More training than TINY_MLP: the highlight penalty must leave its mark on the figures.
+HIGHLIGHT_RUN = {**TINY_MLP, "epochs": 4, "seed": 11, "max_steps": 20, "copies": 4}
 
 
 def test_a_highlighted_run_with_a_drawn_class_stores_its_effects_and_its_twin(
@@ -176,7 +178,7 @@ def test_a_highlighted_run_with_a_drawn_class_stores_its_effects_and_its_twin(
 ) -> None:
     house = drawn_house(alice)
     drawing_services.highlight_save(user=alice, ref=house, relevant=EMPTY, irrelevant=RED)
-    config = {**TINY, "classes": ["box", house, "line"], "highlight": "rrr"}
+    config = {**HIGHLIGHT_RUN, "classes": ["box", house, "line"], "highlight": "rrr"}
     config["highlight_lambda"] = 5.0
     # The queue is synchronous in tests: the task runs when the creating transaction commits.
     with django_capture_on_commit_callbacks(execute=True):
