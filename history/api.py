@@ -171,6 +171,9 @@ def compare_page_url(ids: list[int], options: dict[str, Any] | None = None) -> s
     query = f"ids={','.join(str(pk) for pk in ids)}"
     query += f"&all={1 if options.get('all') is True else 0}"
     query += f"&base={base}"
+    scenario = options.get("scenario")
+    if isinstance(scenario, str) and scenario in scenarios.SCENARIOS:
+        query += f"&scenario={scenario}"
     return f"{reverse('compare')}?{query}"
 
 
@@ -195,7 +198,9 @@ class SavedComparisonCreateSerializer(serializers.ModelSerializer):
         max_length=services.MAX_COMPARED,
     )
     options = serializers.DictField(
-        required=False, help_text='{"base": one of the ids, "all": true or false}'
+        required=False,
+        help_text='{"base": one of the ids, "all": true or false, "scenario": the key of the '
+        "paper scenario it answers (optional)}",
     )
 
     class Meta:
@@ -322,7 +327,7 @@ class ScenarioRunView(generics.GenericAPIView):
             user=request.user, configs=scenario.configs(seed), tags=[f"paper-{key}"]
         )
         ids = [experiment.pk for experiment in experiments]
-        url = compare_page_url(ids)
+        url = compare_page_url(ids, {"scenario": key})
         return Response(
             {"ids": ids, "seed": seed, "compare_url": url, "wait_url": f"{url}&wait=1"},
             status=status.HTTP_201_CREATED,

@@ -14,6 +14,7 @@ from django.db import transaction
 from experiments.models import Experiment, clean_tags
 from experiments.services import TooManyActive, experiment_create, validate_config
 from history.models import SavedComparison
+from history.scenarios import SCENARIOS
 
 MAX_NOTE_LENGTH = 5000
 # A comparison page shows one column per experiment: past a dozen it stops being readable.
@@ -78,7 +79,7 @@ def clean_experiment_ids(*, user: AbstractBaseUser, ids: Any, field: str) -> lis
 
 def clean_comparison_options(options: Mapping[str, Any], *, ids: list[int]) -> dict[str, Any]:
     """The options a saved comparison keeps: its base column (an id among ``ids``, the first
-    by default), and whether every setting is listed.
+    by default), whether every setting is listed, and the paper scenario it answers, if any.
 
     JSON's ``true`` is a Python int (``True == 1``), so a bool is refused as a base before it
     can pass for experiment 1, and "all" must be a real true or false.
@@ -94,6 +95,13 @@ def clean_comparison_options(options: Mapping[str, Any], *, ids: list[int]) -> d
     if not isinstance(show_all, bool):
         raise ValidationError({"options": ['"all" must be true or false']})
     cleaned: dict[str, Any] = {"base": ids[0] if base is None else base, "all": show_all}
+    scenario = options.get("scenario")
+    if scenario is not None:
+        if not isinstance(scenario, str) or scenario not in SCENARIOS:
+            known = ", ".join(SCENARIOS)
+            message = f"the scenario must be one of the paper's: {known}"
+            raise ValidationError({"options": [message]})
+        cleaned["scenario"] = scenario
     return cleaned
 
 

@@ -155,9 +155,14 @@ def compare(request: HttpRequest) -> HttpResponse:
         owned = Experiment.objects.filter(owner=request.user, pk__in=ids).count()
         if owned != len(ids):
             raise Http404("No such experiment.")
+    # A paper scenario's comparison says which question it answers (an unknown key, from an
+    # edited link, says nothing).
+    scenario = scenarios.SCENARIOS.get(request.GET.get("scenario", ""))
     context: dict[str, Any] = {
         "error": error,
+        "scenario": scenario,
         "compare_settings": {
+            "scenario": scenario.key if scenario else None,
             "api": API_ROOT,
             "architectures": _architecture_labels(),
             "historyUrl": reverse("history"),

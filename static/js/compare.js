@@ -152,12 +152,15 @@ async function save(event) {
     status.textContent = "Give the comparison a name.";
     return;
   }
+  const options = { base: data.base, all: byId("show-all").checked };
+  // A paper scenario's comparison keeps its question when saved.
+  if (settings.scenario) options.scenario = settings.scenario;
   const response = await apiFetch(`${settings.api}comparisons/`, {
     method: "POST",
     body: JSON.stringify({
       name,
       experiment_ids: data.experiments.map((experiment) => experiment.id),
-      options: { base: data.base, all: byId("show-all").checked },
+      options,
     }),
   }).catch(() => ({ ok: false, status: 0, body: null }));
   if (response.status === 201) {

@@ -329,8 +329,9 @@ def test_a_scenario_queues_its_runs_with_the_paper_preset(alice: Any, alice_api:
             100,
         )
         assert config["optimizer"] == "adadelta" and config["seed"] == body["seed"]
+    # The comparison carries the scenario, so its page can say which question it answers.
     assert body["wait_url"] == f"/compare/?ids={','.join(map(str, body['ids']))}&all=0" + (
-        f"&base={body['ids'][0]}&wait=1"
+        f"&base={body['ids'][0]}&scenario=diversity&wait=1"
     )
 
 
@@ -465,3 +466,21 @@ def test_a_flat_frame_shows_its_own_value_clamped(value: float, grey: int) -> No
 
     pixels = png_pixels(snapshot_png(np.full((28, 28), value, np.float32)))
     assert pixels.shape == (28, 28) and (pixels == grey).all()
+
+
+def test_a_saved_comparison_keeps_the_scenario_it_answers(alice: Any, alice_api: Any) -> None:
+    first, second = (finished_run(alice, seed=n, classes=["box", "line"]) for n in (1, 2))
+    ids = [first.pk, second.pk]
+    body = {"name": "x", "experiment_ids": ids, "options": {"scenario": "architectures"}}
+    response = alice_api.post("/api/v1/comparisons/", body, format="json")
+    assert response.status_code == 201, response.json()
+    saved = SavedComparison.objects.get()
+    assert saved.options == {"base": first.pk, "all": False, "scenario": "architectures"}
+    assert response.json()["url"] == (
+        f"/compare/?ids={first.pk},{second.pk}&all=0&base={first.pk}&scenario=architectures"
+    )
+    for scenario in ("nothing", ["diversity"], 1):
+        body = {"name": "x", "experiment_ids": ids, "options": {"scenario": scenario}}
+        response = alice_api.post("/api/v1/comparisons/", body, format="json")
+        assert response.status_code == 400 and list(response.json()) == ["options"]
+    assert SavedComparison.objects.count() == 1

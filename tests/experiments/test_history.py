@@ -10,12 +10,14 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from experiments.filters import ExperimentFilterSet
 from experiments.models import Experiment
 from experiments.selectors import experiment_list
 from history import selectors as history_selectors
 from history import services as history_services
+from history.scenarios import SCENARIOS
 from tests.factories import finished_run
 
 pytestmark = pytest.mark.django_db
@@ -232,6 +234,19 @@ def test_the_compare_page_checks_ownership_and_ids(
     assert alice_client.get("/compare/", {"ids": mixed}).status_code == 404
     response = alice_client.get("/compare/", {"ids": "1"})
     assert response.status_code == 400 and "Compare from 2" in response.content.decode()
+
+
+def test_a_scenarios_compare_page_says_which_question_it_answers(
+    alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    ids = f"{history['lines'].pk},{history['circles'].pk}"
+    question = SCENARIOS["diversity"].description
+    html = alice_client.get("/compare/", {"ids": ids, "scenario": "diversity"}).content.decode()
+    assert 'id="compare-question"' in html and escape(question) in html
+    assert escape(SCENARIOS["diversity"].title) in html
+    for query in ({"ids": ids}, {"ids": ids, "scenario": "nothing"}):
+        html = alice_client.get("/compare/", query).content.decode()
+        assert 'id="compare-question"' not in html and escape(question) not in html
 
 
 # --- the history API ------------------------------------------------------------------------
