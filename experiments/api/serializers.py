@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from experiments import limits
@@ -51,6 +52,9 @@ class ExperimentSerializer(serializers.ModelSerializer):
     model = serializers.CharField(source="model_name", read_only=True)
     classes = serializers.ListField(source="class_keys", child=serializers.CharField())
     results = ClassResultSerializer(many=True, read_only=True)
+    source_number = serializers.SerializerMethodField(
+        help_text="The owner's number of the experiment in `source`, null without one."
+    )
 
     class Meta:
         model = Experiment
@@ -78,10 +82,22 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "results",
             "kind",
             "source",
+            "source_number",
             "highlight_effects",
             "highlight_baseline",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_source_number(self, experiment: Experiment) -> int | None:
+        # A page names a follow-up's source by the number its owner knows it by, whether or
+        # not the source's row is on that page; only the number is read, not the whole row.
+        if experiment.source_id is None:
+            return None
+        numbers = Experiment.objects.filter(pk=experiment.source_id).values_list(
+            "number", flat=True
+        )
+        return numbers.first()
 
 
 # --- the run settings ---------------------------------------------------------------------

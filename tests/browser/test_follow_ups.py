@@ -19,8 +19,10 @@ TINY = {"classes": ["box", "line", "circle"], "epochs": 3, "max_steps": 12, "cop
 
 
 def test_run_again_and_new_images_from_a_finished_row(
-    page: Page, live_server: Any, alice: Any
+    page: Page, live_server: Any, alice: Any, bob: Any
 ) -> None:
+    # Another user's run first, so that alice's database ids are not her run numbers.
+    services.experiment_create(user=bob, config={**TINY, "epochs": 1, "seed": 1})
     source = services.experiment_create(user=alice, config={**TINY, "seed": 5})
     source.refresh_from_db()
     assert source.status == "done", source.error
@@ -68,3 +70,12 @@ def test_run_again_and_new_images_from_a_finished_row(
     assert new_images.config["initial_image"] == "white"
     assert new_images.config["step_size"] == 0.01
     assert source.weights_sha256 and new_images.weights_sha256 == source.weights_sha256
+
+    # After a reload the rows are drawn newest first, each follow-up before its source: they
+    # still name the source by alice's number, not by its database id.
+    assert source.pk != source.number
+    page.reload()
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0).locator(".result-origin")).to_have_text("new images from the weights of [1]")
+    expect(rows.nth(1).locator(".result-origin")).to_have_text("a re-run of [1]")
+    expect(rows.nth(2).locator(".result-origin")).to_have_count(0)

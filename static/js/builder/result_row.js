@@ -45,11 +45,11 @@ function extraSettings(config, defaults) {
   return parts;
 }
 
-// Where a follow-up run came from: its source's number when that row is on the page.
-function originText(detail, context) {
-  if (!detail.source) return null;
-  const source = context.sourceOf(detail.source);
-  const name = source ? `[${source.number}]` : `experiment ${detail.source}`;
+// Where a follow-up run came from, named by the source's number as its owner knows it (the
+// API sends it: the source's row may be drawn later, or not be on the page at all).
+function originText(detail) {
+  if (detail.source_number === null || detail.source_number === undefined) return null;
+  const name = `[${detail.source_number}]`;
   return detail.kind === "revisualize" ? `new images from the weights of ${name}` : `a re-run of ${name}`;
 }
 
@@ -78,7 +78,7 @@ function metaLine(detail, context) {
   }
   const extras = extraSettings(detail.config || {}, context.settings.defaults);
   if (extras.length) meta.append(el("span", { text: extras.join(" · ") }));
-  const origin = originText(detail, context);
+  const origin = originText(detail);
   if (origin) meta.append(el("span", { className: "result-origin", text: origin }));
   return meta;
 }
@@ -222,8 +222,8 @@ function rowBody(detail, context) {
   return parts;
 }
 
-// context: {settings, sourceOf(id) -> the detail of a row on the page or null,
-// onReuseSeed(seed), onCancel(id, button), sections: [detail -> node or null]}.
+// context: {settings, onReuseSeed(seed), onCancel(id, button),
+// sections: [detail -> node or null]}.
 export function renderRow(detail, context) {
   const badge = el("span", {
     className: `status-badge status-${detail.status}`,

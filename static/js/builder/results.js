@@ -21,7 +21,6 @@ export function setupResults(settings, { onReuseSeed }) {
   const context = {
     settings,
     sections,
-    sourceOf: (id) => rows.get(id)?.detail ?? null,
     onReuseSeed,
     onCancel: cancelExperiment,
   };
