@@ -12,13 +12,15 @@ from rest_framework.test import APIClient
 from experiments import services, tasks
 from experiments.models import Experiment
 from tests.conftest import PASSWORD
+from tests.factories import TINY_MLP
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/experiments/"
-TINY = {
+# The tests below read these values; a form post sends every one of them as text.
+API_RUN = {
+    **TINY_MLP,
     "classes": ["box", "line", "circle"],
-    "model": "mlp",
     "initial_image": "black",
     "step_size": 0.005,
     "epochs": 3,
@@ -32,7 +34,7 @@ def detail_url(pk: int) -> str:
 
 
 def make(user: Any, **changes: Any) -> Experiment:
-    return services.experiment_create(user=user, config={**TINY, **changes})
+    return services.experiment_create(user=user, config={**API_RUN, **changes})
 
 
 def finished(user: Any) -> Experiment:
@@ -78,11 +80,11 @@ def test_token_requests_need_no_csrf_token_but_session_writes_do(alice: Any) -> 
     token = Token.objects.create(user=alice)
     with_token = APIClient(enforce_csrf_checks=True)
     with_token.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert with_token.post(LIST, TINY, format="json").status_code == 201
+    assert with_token.post(LIST, API_RUN, format="json").status_code == 201
 
     session = APIClient(enforce_csrf_checks=True)
     session.force_login(alice)
-    response = session.post(LIST, TINY, format="json")
+    response = session.post(LIST, API_RUN, format="json")
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
     assert Experiment.objects.count() == 1
@@ -94,7 +96,7 @@ def test_a_session_write_with_the_csrf_token_works(alice: Any) -> None:
     page = session.get(reverse("builder"))  # the page sets the csrftoken cookie
     assert page.status_code == 200
     token = session.cookies["csrftoken"].value
-    response = session.post(LIST, TINY, format="json", HTTP_X_CSRFTOKEN=token)
+    response = session.post(LIST, API_RUN, format="json", HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 201, response.content
 
 
@@ -144,7 +146,7 @@ def test_the_architectures_are_listed_with_descriptions(alice_api: APIClient) ->
 
 
 def test_create_returns_the_queued_experiment(alice_api: APIClient, alice: Any) -> None:
-    response = alice_api.post(LIST, TINY, format="json")
+    response = alice_api.post(LIST, API_RUN, format="json")
     assert response.status_code == 201
     body = response.json()
     stored = Experiment.objects.get(pk=body["id"])
@@ -157,12 +159,12 @@ def test_create_returns_the_queued_experiment(alice_api: APIClient, alice: Any) 
         "fraction": 0.0,
         "metrics": {},
     }
-    assert body["config"]["classes"] == TINY["classes"]
+    assert body["config"]["classes"] == API_RUN["classes"]
     assert body["seed"] == 11 and body["error"] == "" and body["results"] == []
 
 
 def test_create_without_a_seed_chooses_one_and_shows_it(alice_api: APIClient) -> None:
-    settings_without_seed = {k: v for k, v in TINY.items() if k != "seed"}
+    settings_without_seed = {k: v for k, v in API_RUN.items() if k != "seed"}
     body = alice_api.post(LIST, settings_without_seed, format="json").json()
     assert isinstance(body["seed"], int)
     assert body["config"]["seed"] == body["seed"]
@@ -171,7 +173,7 @@ def test_create_without_a_seed_chooses_one_and_shows_it(alice_api: APIClient) ->
 
 def test_create_accepts_the_optional_settings(alice_api: APIClient) -> None:
     changes = {"optimizer": "adam", "objective": "logit", "clip": True, "copies": 4}
-    body = alice_api.post(LIST, {**TINY, **changes}, format="json").json()
+    body = alice_api.post(LIST, {**API_RUN, **changes}, format="json").json()
     for key, value in changes.items():
         assert body["config"][key] == value
 
@@ -194,7 +196,7 @@ def test_create_accepts_the_optional_settings(alice_api: APIClient) -> None:
 def test_create_rejects_bad_input_naming_the_field(
     alice_api: APIClient, changes: dict[str, Any], field: str
 ) -> None:
-    response = alice_api.post(LIST, {**TINY, **changes}, format="json")
+    response = alice_api.post(LIST, {**API_RUN, **changes}, format="json")
     assert response.status_code == 400
     body = response.json()
     assert list(body) == [field]
@@ -214,7 +216,7 @@ def test_create_rejects_malformed_json(alice_api: APIClient) -> None:
 
 
 def test_create_accepts_a_form_post(alice_api: APIClient) -> None:
-    form = {**TINY, "classes": ["box", "line"]}
+    form = {**API_RUN, "classes": ["box", "line"]}
     response = alice_api.post(LIST, form, format="multipart")
     assert response.status_code == 201, response.content
     assert response.json()["config"]["classes"] == ["box", "line"]
@@ -223,8 +225,8 @@ def test_create_accepts_a_form_post(alice_api: APIClient) -> None:
 
 def test_too_many_active_experiments_are_refused(alice_api: APIClient, settings: Any) -> None:
     settings.MAX_ACTIVE_EXPERIMENTS = 1
-    assert alice_api.post(LIST, TINY, format="json").status_code == 201
-    response = alice_api.post(LIST, TINY, format="json")
+    assert alice_api.post(LIST, API_RUN, format="json").status_code == 201
+    response = alice_api.post(LIST, API_RUN, format="json")
     assert response.status_code == 429
     assert "queued or running" in response.json()["detail"]
 
@@ -238,7 +240,7 @@ def test_creation_is_throttled(
     rates = {**ScopedRateThrottle.THROTTLE_RATES, "experiment_create": "2/minute"}
     # DRF reads the rates once, at import: set them on the class.
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
-    codes = [alice_api.post(LIST, TINY, format="json").status_code for _ in range(3)]
+    codes = [alice_api.post(LIST, API_RUN, format="json").status_code for _ in range(3)]
     assert codes == [201, 201, 429]
     assert alice_api.get(LIST).status_code == 200  # reading is not throttled
     assert Experiment.objects.count() == 2
