@@ -202,9 +202,13 @@ AXES_DISABLE_ACCESS_LOG = True
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0, minimum=0)
 # A session ends after this many seconds (default 12 hours); Django rotates its key at login.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600, minimum=60)
-# Request bodies: the largest legitimate one (a drawn class as JSON) is about 20 kB.
+# Request bodies: the largest legitimate one (a drawn class as JSON) is about 20 kB. A body
+# declared larger is refused (413) before it is read, files included; only the picture
+# uploads may be larger, up to their own limit (shapeshop_site.middleware.body_limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
-FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("FILE_UPLOAD_MAX_MEMORY_SIZE", 1_048_576, minimum=1024)
+# Uploaded files are held in memory, bounded by that limit, and never written to a
+# temporary file: Django's default handlers would spool any large upload to disk.
+FILE_UPLOAD_HANDLERS = ["shapeshop_site.middleware.BoundedUploadHandler"]
 
 
 def env_csp(name: str, default: str) -> dict[str, dict[str, list[str] | bool]]:

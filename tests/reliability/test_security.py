@@ -245,7 +245,9 @@ def test_an_oversized_body_is_a_clear_413(alice_api: APIClient, url: str) -> Non
 
 def test_upload_limits_are_set() -> None:
     assert django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE == 1_048_576
-    assert django_settings.FILE_UPLOAD_MAX_MEMORY_SIZE == 1_048_576
+    assert django_settings.FILE_UPLOAD_HANDLERS == [
+        "shapeshop_site.middleware.BoundedUploadHandler"
+    ]
 
 
 def test_media_files_are_never_served_directly(alice_api: APIClient, settings: Any) -> None:
@@ -323,3 +325,138 @@ def test_behind_a_trusted_proxy_each_forwarded_client_counts_alone(
     assert forwarded_token(client, PASSWORD, "1.1.1.1").status_code == 429
     # Another client through the same proxy is not locked out by the first one's failures.
     assert forwarded_token(client, PASSWORD, "2.2.2.2").status_code == 200
+
+
+# Request bodies are refused by their declared length before anything reads them.
+
+MEGABYTE = 1024 * 1024
+BOUNDARY = "shapeshop-boundary"
+
+
+def multipart_body(size: int, *, field: str = "image", filename: str = "big.png") -> bytes:
+    """A multipart body with one file part of ``size`` bytes."""
+    head = (
+        f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="{field}"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    return head + b"\0" * size + f"\r\n--{BOUNDARY}--\r\n".encode()
+
+
+def post_stream(client: Client, url: str, body: bytes, declared: int | None) -> tuple[Any, Any]:
+    """POSTs ``body`` as a stream that says how much of it was read; ``declared`` is the
+    Content-Length header (None: no header, as a chunked body has none)."""
+    import io
+
+    stream = io.BytesIO(body)
+    content_type = f"multipart/form-data; boundary={BOUNDARY}"
+    extra: dict[str, Any] = {"CONTENT_TYPE": content_type, "wsgi.input": stream}
+    if declared is None:
+        extra["HTTP_TRANSFER_ENCODING"] = "chunked"
+    else:
+        extra["CONTENT_LENGTH"] = str(declared)
+    # Django's client reads the content type from CONTENT_TYPE, DRF's from content_type.
+    return client.generic("POST", url, content_type=content_type, **extra), stream
+
+
+@pytest.fixture
+def temporary_files(
+    settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, list[str]]:
+    """FILE_UPLOAD_TEMP_DIR in a folder of the test's own, and the name of every temporary
+    file Django makes for an upload (they are deleted at the end of the request)."""
+    from django.core.files import temp
+
+    folder = tmp_path / "uploads"
+    folder.mkdir()
+    settings.FILE_UPLOAD_TEMP_DIR = str(folder)
+    made: list[str] = []
+    original = temp.NamedTemporaryFile
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        file = original(*args, **kwargs)
+        made.append(file.name)
+        return file
+
+    monkeypatch.setattr(temp, "NamedTemporaryFile", recording)
+    return folder, made
+
+
+@pytest.mark.parametrize("claimed", [200 * MEGABYTE, None], ids=["claims-200MB", "honest-3MB"])
+def test_a_large_multipart_body_to_the_sign_in_page_is_refused_unread(
+    temporary_files: tuple[Path, list[str]], claimed: int | None
+) -> None:
+    """An anonymous multipart POST far over the limit is a 413 before a byte of it is read:
+    no temporary file, nothing read from the stream. Its Content-Length claims 200 MB (only
+    3 MB follow), or is the 3 MB that follow."""
+    folder, made = temporary_files
+    body = multipart_body(3 * MEGABYTE, field="username")
+    response, stream = post_stream(Client(), "/accounts/login/", body, claimed or len(body))
+    assert response.status_code == 413
+    assert "larger than the 1024 kB" in response.content.decode()
+    assert stream.tell() == 0
+    assert made == [] and list(folder.iterdir()) == []
+
+
+def test_a_body_without_a_length_is_not_read(temporary_files: tuple[Path, list[str]]) -> None:
+    """A chunked body (no Content-Length) is not read at all: Django reads exactly the declared
+    length, so the limit cannot be passed by leaving the length out."""
+    folder, made = temporary_files
+    response, stream = post_stream(
+        Client(), "/accounts/login/", multipart_body(3 * MEGABYTE), declared=None
+    )
+    assert response.status_code == 200  # the sign-in form again: no username was read
+    assert stream.tell() == 0
+    assert made == [] and list(folder.iterdir()) == []
+
+
+def test_only_the_picture_uploads_take_a_body_over_a_megabyte(
+    alice_api: APIClient, temporary_files: tuple[Path, list[str]]
+) -> None:
+    """A 1.5 MB picture reaches the upload's own checks (in memory, no temporary file); the
+    same body elsewhere, or a body over the upload limit, is refused unread."""
+    from drawing.imaging import MAX_UPLOAD_BYTES
+
+    folder, made = temporary_files
+    body = multipart_body(3 * MEGABYTE // 2)
+    response, stream = post_stream(alice_api, "/api/v1/classes/convert/", body, len(body))
+    assert response.status_code == 400
+    assert response.json() == {"image": ["the file is not a PNG or JPEG image"]}
+    assert stream.tell() == len(body)
+
+    response, stream = post_stream(alice_api, "/api/v1/experiments/", body, len(body))
+    assert response.status_code == 413 and stream.tell() == 0
+    assert "larger than the 1024 kB" in response.json()["detail"]
+
+    huge = multipart_body(MAX_UPLOAD_BYTES + 100 * 1024)
+    response, stream = post_stream(alice_api, "/api/v1/classes/convert/", huge, len(huge))
+    assert response.status_code == 413 and stream.tell() == 0
+    response, stream = post_stream(alice_api, "/api/v1/classes/", body, 200 * MEGABYTE)
+    assert response.status_code == 413 and stream.tell() == 0
+    assert made == [] and list(folder.iterdir()) == []
+
+
+def test_the_upload_handler_stops_reading_past_the_limit(
+    temporary_files: tuple[Path, list[str]],
+) -> None:
+    """Behind the length check, the upload handler keeps files in memory and stops as soon
+    as they pass the request's limit (here reached with no middleware in front)."""
+    from django.test import RequestFactory
+
+    from shapeshop_site.middleware import BodyTooLarge
+
+    folder, made = temporary_files
+    body = multipart_body(3 * MEGABYTE // 2)
+    request = RequestFactory().generic(
+        "POST", "/accounts/login/", body, f"multipart/form-data; boundary={BOUNDARY}"
+    )
+    with pytest.raises(BodyTooLarge):
+        request.FILES  # noqa: B018
+    small = RequestFactory().generic(
+        "POST",
+        "/accounts/login/",
+        multipart_body(1000),
+        f"multipart/form-data; boundary={BOUNDARY}",
+    )
+    upload = small.FILES["image"]
+    assert upload.size == 1000 and upload.read() == b"\0" * 1000
+    assert made == [] and list(folder.iterdir()) == []
