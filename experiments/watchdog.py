@@ -108,6 +108,12 @@ def on_worker_spawn(sender: Any, **kwargs: Any) -> None:
 
 
 def connect() -> None:
+    """Connects what each worker process does when it starts: the watchdog thread first, so
+    that it already runs while the worker warms up (experiments.warmup) before its first
+    task. Receivers run in the order they were connected."""
     from django_q.signals import post_spawn
 
+    from experiments import warmup
+
     post_spawn.connect(on_worker_spawn, dispatch_uid="shapeshop-watchdog")
+    post_spawn.connect(warmup.on_worker_spawn, dispatch_uid="shapeshop-warmup")
