@@ -15,23 +15,17 @@ from rest_framework.test import APIClient
 
 from experiments import services, tasks
 from experiments.models import ClassResult, Experiment
+from tests.factories import TINY_MLP_THREE_CLASSES
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/api/v1/experiments/"
-TINY = {
-    "classes": ["box", "line", "circle"],
-    "model": "mlp",
-    "initial_image": "black",
-    "step_size": 0.005,
-    "epochs": 3,
-    "seed": 11,
-    "max_steps": 10,
-}
+# More steps than the re-visualizations below allow, so that their own limit shows.
+SOURCE_RUN = {**TINY_MLP_THREE_CLASSES, "max_steps": 10}
 
 
 def make(user: Any, **changes: Any) -> Experiment:
-    return services.experiment_create(user=user, config={**TINY, **changes})
+    return services.experiment_create(user=user, config={**SOURCE_RUN, **changes})
 
 
 def finished(user: Any, **changes: Any) -> Experiment:
