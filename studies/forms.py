@@ -8,12 +8,10 @@ from typing import Any
 from django import forms
 
 from models_zoo.architectures import ARCHITECTURES
-from studies.models import Condition, Participant, Study
+from studies.models import MAX_TASK_LENGTH, MAX_TASKS, Condition, Participant, Study
 from studies.selectors import current_participant
 
 # The same bounds as the API's study serializer.
-MAX_TASKS = 100
-MAX_TASK_LENGTH = 2000
 
 
 def enrolment_problem(*, study: Study, user: Any) -> str | None:

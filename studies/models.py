@@ -10,6 +10,10 @@ from django.db import models
 
 from experiments.models import Experiment
 
+# A study's tasks: at most this many, each at most this long (the API and the admin alike).
+MAX_TASKS = 100
+MAX_TASK_LENGTH = 2000
+
 EVENT_TYPES = (
     ("page_view", "Page viewed"),
     ("time_on_page", "Time spent on a page"),

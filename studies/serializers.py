@@ -8,7 +8,7 @@ from rest_framework import serializers
 
 from models_zoo.architectures import ARCHITECTURES
 from studies.exports import TABLES
-from studies.models import EVENT_TYPES, Condition, Participant, Study
+from studies.models import EVENT_TYPES, MAX_TASK_LENGTH, MAX_TASKS, Condition, Participant, Study
 from studies.services import pseudonym
 
 
@@ -32,7 +32,9 @@ class StudySerializer(serializers.ModelSerializer):
 
     conditions = ConditionSerializer(many=True)
     tasks = serializers.ListField(
-        child=serializers.CharField(max_length=2000), required=False, max_length=100
+        child=serializers.CharField(max_length=MAX_TASK_LENGTH),
+        required=False,
+        max_length=MAX_TASKS,
     )
     participant_count = serializers.IntegerField(read_only=True, default=0)
 
@@ -63,7 +65,9 @@ class StudyUpdateSerializer(serializers.ModelSerializer):
     """What staff may change once a study exists (its conditions stay as they were)."""
 
     tasks = serializers.ListField(
-        child=serializers.CharField(max_length=2000), required=False, max_length=100
+        child=serializers.CharField(max_length=MAX_TASK_LENGTH),
+        required=False,
+        max_length=MAX_TASKS,
     )
 
     class Meta:
