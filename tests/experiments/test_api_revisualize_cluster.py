@@ -8,7 +8,8 @@ from django_q.models import Task
 from rest_framework.test import APIClient
 
 from experiments.models import Experiment
-from tests.experiments.test_cluster import TINY, status_of
+from tests.experiments.test_cluster import status_of
+from tests.factories import TINY_MLP_THREE_CLASSES
 from tests.support.workers import Worker, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
@@ -17,7 +18,8 @@ pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
 def test_the_cluster_revisualizes_from_stored_weights(
     qcluster: Worker, alice_api: APIClient
 ) -> None:
-    source = alice_api.post("/api/v1/experiments/", TINY, format="json").json()["id"]
+    created = alice_api.post("/api/v1/experiments/", TINY_MLP_THREE_CLASSES, format="json")
+    source = created.json()["id"]
     wait_until(
         lambda: status_of(source) not in ("queued", "running"), "the training", workers=[qcluster]
     )
@@ -39,7 +41,7 @@ def test_the_cluster_revisualizes_from_stored_weights(
     assert body["status"] == "done", body["error"]
     assert body["kind"] == "revisualize" and body["source"] == source
     assert body["config"]["initial_image"] == "white" and body["timings"]["train_s"] == 0.0
-    assert len(body["results"]) == len(TINY["classes"])
+    assert len(body["results"]) == len(TINY_MLP_THREE_CLASSES["classes"])
     wait_until(
         lambda: Task.objects.filter(name=f"experiment-{pk}").exists(),
         "the task",

@@ -9,11 +9,10 @@ from django_q.models import Task
 from rest_framework.test import APIClient
 
 from experiments.models import Experiment
+from tests.factories import TINY_MLP_THREE_CLASSES
 from tests.support.workers import Worker, wait_until
 
 pytestmark = [pytest.mark.cluster, pytest.mark.django_db(transaction=True)]
-
-TINY = {"classes": ["box", "line", "circle"], "epochs": 3, "seed": 5, "max_steps": 10}
 
 
 def status_of(pk: int) -> str:
@@ -23,7 +22,7 @@ def status_of(pk: int) -> str:
 def test_the_cluster_runs_a_queued_experiment_to_the_end(
     qcluster: Worker, alice_api: APIClient
 ) -> None:
-    response = alice_api.post("/api/v1/experiments/", TINY, format="json")
+    response = alice_api.post("/api/v1/experiments/", TINY_MLP_THREE_CLASSES, format="json")
     assert response.status_code == 201
     pk = response.json()["id"]
     wait_until(lambda: status_of(pk) not in ("queued", "running"), "the run", workers=[qcluster])
@@ -46,7 +45,11 @@ def test_the_cluster_runs_a_queued_experiment_to_the_end(
 def test_a_running_experiment_is_cancelled_by_its_worker(
     qcluster: Worker, alice_api: APIClient, alice: Any
 ) -> None:
-    response = alice_api.post("/api/v1/experiments/", {**TINY, "epochs": 500}, format="json")
+    response = alice_api.post(
+        "/api/v1/experiments/",
+        {**TINY_MLP_THREE_CLASSES, "epochs": 500, "copies": 10},
+        format="json",
+    )
     pk = response.json()["id"]
 
     def training() -> bool:
