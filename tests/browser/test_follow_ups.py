@@ -12,20 +12,17 @@ from experiments import services
 from experiments.models import Experiment
 from tests.browser.test_builder import log_in
 from tests.conftest import PASSWORD
+from tests.factories import TINY_MLP_THREE_CLASSES, trained_run
 
 pytestmark = pytest.mark.browser
-
-TINY = {"classes": ["box", "line", "circle"], "epochs": 3, "max_steps": 12, "copies": 5}
 
 
 def test_run_again_and_new_images_from_a_finished_row(
     page: Page, live_server: Any, alice: Any, bob: Any
 ) -> None:
     # Another user's run first, so that alice's database ids are not her run numbers.
-    services.experiment_create(user=bob, config={**TINY, "epochs": 1, "seed": 1})
-    source = services.experiment_create(user=alice, config={**TINY, "seed": 5})
-    source.refresh_from_db()
-    assert source.status == "done", source.error
+    services.experiment_create(user=bob, config={**TINY_MLP_THREE_CLASSES, "epochs": 1, "seed": 1})
+    source = trained_run(alice, TINY_MLP_THREE_CLASSES, seed=5)
     log_in(page, live_server.url, alice.username, PASSWORD)
     rows = page.locator(".result-row")
     expect(rows).to_have_count(1)
