@@ -17,7 +17,7 @@ from models_zoo import shapes
 from models_zoo.cli import EXIT_USAGE, GRID_SCALE, SHAPE_SCALE, main
 
 ROOT = Path(__file__).resolve().parents[2]
-TINY = ["--epochs", "3", "--max-steps", "20", "--seed", "1", "--quiet"]
+TINY_RUN_ARGS = ["--epochs", "3", "--max-steps", "20", "--seed", "1", "--quiet"]
 
 
 def read_png(path: Path) -> Image.Image:
@@ -35,7 +35,7 @@ def test_run_writes_result_grid_images_and_weights(tmp_path, capsys):
 
     argv = ["run", "--classes", "box,line", "--class-array", f"bar={tmp_path / 'bar.npy'}"]
     argv += ["--model", "mlp", "--init", "black", "--step", "0.005", "--save-weights"]
-    status = main([*argv, "--out", str(out), *TINY])
+    status = main([*argv, "--out", str(out), *TINY_RUN_ARGS])
 
     assert status == 0
     result = json.loads((out / "result.json").read_text())
