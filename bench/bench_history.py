@@ -1,12 +1,14 @@
 """Server time of the history page and of a 6-experiment comparison, with query counts.
 
-Creates one user with 500 finished experiments of 6 classes each, stored directly (no
-training) with realistic sizes: the configuration, a copy of the 6 class images it trained on
-(28 x 28 pixels each), 100 epochs of loss and accuracy curves, a 6 x 6 cross-class matrix and
-the confusion matrix; each result holds its 28 x 28 float32 image (.npy) and one in ten also
-50 snapshot frames. Then times, through Django's test client (the full middleware stack,
-no network), the history page (first page, newest first; and a filtered page), the compare
-API for 6 experiments and its CSV export, and counts their SQL queries.
+Creates one user with 500 finished experiments of 6 classes each, without training: each
+is created, started and finished by the platform's own services with made-up arrays
+(tests.factories.finished_run), at realistic sizes: the configuration, a copy of the 6 class
+images it trained on (28 x 28 pixels each), 100 epochs of loss and accuracy curves, a 6 x 6
+cross-class matrix and the confusion matrix; each result holds its 28 x 28 float32 image
+(.npy) and its PNG files, and one in ten also 50 snapshot frames. Then times, through
+Django's test client (the full middleware stack, no network), the history page (first page,
+newest first; and a filtered page), the compare API for 6 experiments and its CSV export,
+and counts their SQL queries.
 
     .venv/bin/python bench/bench_history.py [--experiments 500] [--repeat 30]
         [--database-url postgres://postgres@127.0.0.1:5432/shapeshop_bench]
@@ -18,7 +20,7 @@ database the benchmark may empty: it is flushed, then migrated.
 from __future__ import annotations
 
 import argparse
-import io
+import logging
 import os
 import statistics
 import sys
@@ -33,92 +35,26 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 300.0
 CLASSES = ["box", "line", "circle", "tri", "noise", "noise_blur"]
 EPOCHS = 100
-
-
-def npy(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, np.asarray(array, np.float32), allow_pickle=False)
-    return buffer.getvalue()
+SNAPSHOT_FRAMES = 50
 
 
 def populate(user: Any, count: int) -> list[int]:
-    """``count`` finished experiments of 6 classes, as a worker stores them."""
-    from experiments.models import ClassResult, Experiment
-    from models_zoo import shapes
-    from models_zoo.config import RunConfig
+    """``count`` finished experiments of 6 classes, finished through the platform's own
+    services with made-up arrays (the tests' factory), without training."""
+    from tests.factories import finished_run
 
-    rng = np.random.default_rng(0)
-    trained_on = [
-        {
-            "key": key,
-            "name": shapes.get(key).name,
-            "noise": key if shapes.get(key).is_noise else None,
-            "pixels": None if shapes.get(key).is_noise else shapes.image(key).tolist(),
-        }
-        for key in CLASSES
+    return [
+        finished_run(
+            user,
+            classes=CLASSES,
+            model="cnn" if number % 2 else "mlp",
+            seed=number,
+            epochs=EPOCHS,
+            snapshot_frames=SNAPSHOT_FRAMES if number % 10 == 1 else 0,
+            tags=["paper"] if number % 5 == 0 else [],
+        ).pk
+        for number in range(1, count + 1)
     ]
-    experiments = []
-    for number in range(1, count + 1):
-        model = "cnn" if number % 2 else "mlp"
-        steps = np.arange(1, EPOCHS + 1)
-        history = {
-            "loss": (1.5 / steps).tolist(),
-            "accuracy": (1 - 0.6 / steps).tolist(),
-            "val_loss": (1.7 / steps).tolist(),
-            "val_accuracy": (1 - 0.7 / steps).tolist(),
-        }
-        experiments.append(
-            Experiment(
-                owner=user,
-                number=number,
-                config=RunConfig(classes=tuple(CLASSES), model=model, seed=number).to_dict(),
-                model_name=model,
-                class_keys=CLASSES,
-                trained_on=trained_on,
-                seed=number,
-                status=Experiment.Status.DONE,
-                accuracy=0.98,
-                loss=0.05,
-                val_accuracy=0.9,
-                val_loss=0.2,
-                history=history,
-                training={
-                    "per_class_accuracy": [1.0] * 6,
-                    "confusion": np.eye(6, dtype=int).tolist(),
-                    "epochs_run": EPOCHS,
-                },
-                cross_r=rng.uniform(0, 1, (6, 6)).round(4).tolist(),
-                timings={"build_s": 0.1, "train_s": 1.2, "visualize_s": 0.4},
-                progress={"phase": "done", "done": 1, "total": 1, "fraction": 1.0, "metrics": {}},
-                tags=["paper"] if number % 5 == 0 else [],
-            )
-        )
-    Experiment.objects.bulk_create(experiments, batch_size=100)
-    ids = list(
-        Experiment.objects.filter(owner=user).order_by("number").values_list("pk", flat=True)
-    )
-    image = npy(rng.uniform(0, 1, (28, 28)))
-    frames = npy(rng.uniform(0, 1, (50, 28, 28)))
-    results = [
-        ClassResult(
-            experiment_id=pk,
-            position=position,
-            class_key=key,
-            name=shapes.get(key).name,
-            image=f"results/{pk}/{position}-image.png",
-            template=f"results/{pk}/{position}-template.png",
-            image_raw=image,
-            r=float(rng.uniform(0, 1)),
-            steps=120,
-            reached=True,
-            probability=0.995,
-            snapshots=frames if index % 10 == 0 else None,
-        )
-        for index, pk in enumerate(ids)
-        for position, key in enumerate(CLASSES)
-    ]
-    ClassResult.objects.bulk_create(results, batch_size=500)
-    return ids
 
 
 def timed(client: Any, url: str, repeat: int) -> tuple[list[float], int, int]:
@@ -169,6 +105,9 @@ def main() -> None:
     import django
 
     django.setup()
+    # Each finished run's task goes to the broker on commit (where it would find the run
+    # done); no worker runs here, so the line django-q logs for each says nothing.
+    logging.getLogger("django-q").setLevel(logging.WARNING)
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
     from django.db import connection
