@@ -4,9 +4,10 @@
 ``revisualize_task`` loads a finished experiment's stored weights and only generates new
 images; ``reap_stale_experiments`` is the cluster's scheduled fallback for the watchdog.
 
-TensorFlow is imported inside :func:`train_and_visualize` only, never when this module is
-imported: django-q forks its workers from a parent process, and a parent that has loaded
-and used TensorFlow hands its children a runtime that hangs.
+TensorFlow is imported inside the tasks, never when this module is imported: django-q forks
+its workers from a parent process, and a parent that has loaded and used TensorFlow hands
+its children a runtime that hangs. Each worker process has usually imported it already,
+after the fork, in its warm-up (experiments.warmup), so that no run pays for the import.
 """
 
 from __future__ import annotations
