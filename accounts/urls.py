@@ -19,11 +19,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "accounts/password/",
-        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
-        name="password_change",
-    ),
+    path("accounts/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/token/revoke/", views.revoke_api_token, name="revoke_api_token"),
     path(
         "accounts/password/done/",
         auth_views.PasswordChangeDoneView.as_view(

@@ -142,14 +142,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Passwords: Django's four validators and one of ours for what they let through (spaces
+# only, one piece repeated, few different characters, the username inside; see
+# accounts/validators.py). Similarity compares proportions of shared characters: 0.5 (not
+# Django's 0.7) also refuses the username's letters rearranged with a few more; a username
+# inside a long password is ours to refuse. The last entry checks nothing: Django tells it
+# when a password has changed, and it revokes the user's API token (accounts/tokens.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"max_similarity": 0.5},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.PasswordPatternValidator"},
+    {"NAME": "accounts.tokens.RevokeApiTokenOnPasswordChange"},
 ]
 
 # Sign-in lock-out (django-axes, failures recorded in the database so that every web server
