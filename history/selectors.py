@@ -6,6 +6,10 @@ narrowed by ``experiments.filters.ExperimentFilterSet``, the filters the API's l
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import Length
@@ -14,20 +18,66 @@ from django.shortcuts import get_object_or_404
 
 from experiments.models import ClassResult, Experiment
 from history.models import SavedComparison
+from models_zoo import shapes
 
 
-def history_facets(*, user: AbstractBaseUser) -> dict[str, list[str]]:
-    """Every model, class and tag among the user's experiments: the filters' choices."""
+def history_facets(*, user: AbstractBaseUser) -> dict[str, Any]:
+    """Every model, class and tag among the user's experiments: the filters' choices, and
+    under ``class_names`` the name a person knows each class key by."""
     models: set[str] = set()
     classes: set[str] = set()
     tags: set[str] = set()
-    for model_name, class_keys, experiment_tags in Experiment.objects.filter(
+    trained_by: dict[str, int] = {}  # a class key -> one experiment that trained on it
+    for pk, model_name, class_keys, experiment_tags in Experiment.objects.filter(
         owner=user
-    ).values_list("model_name", "class_keys", "tags"):
+    ).values_list("pk", "model_name", "class_keys", "tags"):
         models.add(model_name)
         classes.update(class_keys or [])
         tags.update(experiment_tags or [])
-    return {"models": sorted(models), "classes": sorted(classes), "tags": sorted(tags)}
+        for key in class_keys or []:
+            trained_by.setdefault(key, pk)
+    return {
+        "models": sorted(models),
+        "classes": sorted(classes),
+        "tags": sorted(tags),
+        "class_names": class_names(user=user, keys=classes, trained_by=trained_by),
+    }
+
+
+DRAWN_SUFFIX = " (yours)"
+
+
+def class_names(
+    *, user: AbstractBaseUser, keys: set[str], trained_by: Mapping[str, int]
+) -> dict[str, str]:
+    """A name for each class key: the catalogue's (``noise_blur`` is "Blurred noise"), or for
+    a class the user drew (``drawn:12``) the name it had when last trained on, marked as the
+    user's. Only drawn classes cost a query: their results hold the name, and a run that
+    never finished its copy of the class (read only for those runs: it holds the pixels)."""
+    names = {key: shapes.CATALOGUE[key].name for key in keys if key in shapes.CATALOGUE}
+    missing = keys - names.keys()
+    if missing:
+        recorded = (
+            ClassResult.objects.filter(experiment__owner=user, class_key__in=missing)
+            .order_by("-experiment__created_at", "-experiment_id")
+            .values_list("class_key", "name")
+        )
+        for key, name in recorded:
+            names.setdefault(key, f"{name}{DRAWN_SUFFIX}")
+    missing = keys - names.keys()
+    if missing:
+        runs = {trained_by[key] for key in missing if key in trained_by}
+        for copies in Experiment.objects.filter(owner=user, pk__in=runs).values_list(
+            "trained_on", flat=True
+        ):
+            for copy in copies or []:
+                if isinstance(copy, dict) and copy.get("key") in missing and copy.get("name"):
+                    names.setdefault(copy["key"], f"{copy['name']}{DRAWN_SUFFIX}")
+    for key in keys - names.keys():
+        names[key] = key
+    # Two drawn classes may share a name: the key tells them apart.
+    counts = Counter(names.values())
+    return {key: f"{name} [{key}]" if counts[name] > 1 else name for key, name in names.items()}
 
 
 def experiments_for_compare(*, user: AbstractBaseUser, ids: list[int]) -> list[Experiment]:

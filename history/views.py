@@ -8,12 +8,15 @@ starts the paper's scenarios. The compare page is a shell its script fills from 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,8 +28,11 @@ from experiments.views import API_ROOT, initial_image_thumbnails
 from history import comparison, scenarios, selectors
 from history.api import compare_page_url
 from models_zoo.architectures import list_architectures
+from models_zoo.config import RunConfig
 
 HISTORY_PAGE_SIZE = 20
+# How often a row still running asks how far it is.
+HISTORY_POLL_MS = 1500
 
 
 @dataclass(frozen=True)
@@ -34,6 +40,26 @@ class ResultCard:
     result: ClassResult
     image_url: str
     template_url: str
+    reached_text: str
+
+    @property
+    def r_text(self) -> str:
+        return "" if self.result.r is None else to_fixed(self.result.r, 2)
+
+
+def count_of(count: int, singular: str) -> str:
+    """ "1 step", "12 steps", as lib/format.js countOf writes a count."""
+    return f"{count} {singular if count == 1 else singular + 's'}"
+
+
+def reached_text(result: ClassResult, config: dict[str, Any]) -> str:
+    """Whether generation reached the threshold, in the words of the builder's cards."""
+    threshold = config.get("threshold", RunConfig.threshold)
+    if result.reached:
+        return f"\u2713 reached p > {threshold} in {count_of(result.steps, 'step')}"
+    cap = count_of(config.get("max_steps", result.steps), "step")
+    p = to_fixed(result.probability, 2)
+    return f"\u2717 not reached within the cap of {cap} (p = {p})"
 
 
 def result_cards(experiment: Experiment) -> list[ResultCard]:
@@ -44,6 +70,7 @@ def result_cards(experiment: Experiment) -> list[ResultCard]:
             result=result,
             image_url=f"{prefix}{result.position}/image.png",
             template_url=f"{prefix}{result.position}/template.png",
+            reached_text=reached_text(result, experiment.config),
         )
         for result in experiment.results.all()
     ]
@@ -62,10 +89,72 @@ class HistoryRow:
     def val_accuracy(self) -> str:
         return percent(self.experiment.val_accuracy)
 
+    @property
+    def loss(self) -> str:
+        return loss_text(self.experiment.loss)
+
+    @property
+    def origin(self) -> str:
+        """Where a follow-up came from, by the number its owner knows the source by."""
+        number = getattr(self.experiment, "source_number", None)
+        if number is None:
+            return ""
+        if self.experiment.kind == Experiment.Kind.REVISUALIZE:
+            return f"new images from the weights of [{number}]"
+        return f"a re-run of [{number}]"
+
+    @property
+    def progress_percent(self) -> int:
+        """The share done as a whole percentage, rounded as the page script rounds it."""
+        fraction = (self.experiment.progress or {}).get("fraction") or 0
+        if not isinstance(fraction, int | float):
+            fraction = 0
+        return math.floor(max(0.0, min(1.0, float(fraction))) * 100 + 0.5)
+
+    @property
+    def error_text(self) -> str:
+        """What a failed or cancelled row says when the run recorded no reason."""
+        if self.experiment.error:
+            return self.experiment.error
+        if self.experiment.status == Experiment.Status.CANCELLED:
+            return CANCELLED_TEXT
+        return FAILED_TEXT
+
+
+# The words of every page for a run that ended without results (static/js/lib/status_text.js).
+CANCELLED_TEXT = "Cancelled before it finished."
+FAILED_TEXT = "The run failed."
+
+
+# Room for every digit of the largest float: quantize must never run out of precision.
+WIDE = Context(prec=400)
+
+
+def to_fixed(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals as JavaScript's toFixed writes it: a tie rounds up
+    (81.25 to 81.3), where Python's format would round it to even (81.2)."""
+    if abs(value) >= 1e21:  # toFixed writes such a number in exponent form
+        return f"{value:.0e}"
+    step = Decimal(1).scaleb(-digits)
+    return str(Decimal(value).quantize(step, rounding=ROUND_HALF_UP, context=WIDE))
+
 
 def percent(value: float | None) -> str:
-    """A fraction as the builder's rows show it: 87.5%, or a dash when there is none."""
-    return "\u2013" if value is None else f"{value * 100:.1f}%"
+    """A fraction as every page writes it (lib/format.js formatPercent): 87.5%, or a dash."""
+    if value is None or not math.isfinite(value):
+        return "\u2013"
+    return f"{to_fixed(value * 100, 1)}%"
+
+
+def loss_text(value: float | None) -> str:
+    """A loss as every page writes it (lib/format.js formatLoss): four decimals, or two
+    significant digits once it falls below 0.001 (1.2e-4), or a dash."""
+    if value is None or not math.isfinite(value):
+        return "\u2013"
+    if value != 0 and abs(value) < 0.001:
+        mantissa, exponent = f"{value:.1e}".split("e")
+        return f"{mantissa}e{int(exponent):+d}"
+    return to_fixed(value, 4)
 
 
 def _architecture_labels() -> dict[str, str]:
@@ -101,8 +190,11 @@ def history(request: HttpRequest) -> HttpResponse:
     if renamed is not None:
         return redirect(f"{reverse('history')}?{renamed.urlencode()}")
     # The rows show no curves or matrices: leave those (the bulk of each row) in the database.
-    experiments = experiment_list(user=request.user).defer(
-        "history", "cross_r", "training", "timings"
+    # A follow-up's row names its source by number: read with the row, not one query each.
+    experiments = (
+        experiment_list(user=request.user)
+        .defer("history", "cross_r", "training", "timings")
+        .annotate(source_number=F("source__number"))
     )
     # An invalid filter is said beside its field; the valid ones still apply.
     filters = ExperimentFilterSet(request.GET, queryset=experiments)
@@ -118,9 +210,12 @@ def history(request: HttpRequest) -> HttpResponse:
         {"comparison": item, "url": compare_page_url(item.experiment_ids, item.options)}
         for item in selectors.saved_comparison_list(user=request.user)
     ]
+    facets = selectors.history_facets(user=request.user)
     context = {
         "form": form,
-        "facets": selectors.history_facets(user=request.user),
+        "facets": facets,
+        # The class filter offers names, in the order a person looks for them.
+        "class_choices": sorted(facets["class_names"].items(), key=lambda kv: kv[1].lower()),
         "statuses": Experiment.Status.choices,
         "page": page,
         "rows": rows,
@@ -137,6 +232,18 @@ def history(request: HttpRequest) -> HttpResponse:
                 for picture in initial_image_thumbnails()
             },
             "titles": [_title_data(row.experiment) for row in rows],
+            # Rows still running follow their progress (and show their result when done).
+            "active": [
+                {
+                    "id": row.experiment.pk,
+                    "number": row.experiment.number,
+                    "status": row.experiment.status,
+                    "progress": row.experiment.progress,
+                }
+                for row in rows
+                if row.experiment.is_active
+            ],
+            "pollMs": HISTORY_POLL_MS,
         },
     }
     return render(request, "experiments/history.html", context)

@@ -1,10 +1,10 @@
 // The history page: rows come from the server (their titles drawn here from the page's data,
 // by the same renderer as the builder's rows); this script edits tags and notes in place,
 // keeps the selection of rows to compare (across pages and filters, for this tab), deletes
-// saved comparisons and starts the paper's scenarios.
+// saved comparisons, starts the paper's scenarios, and follows the runs still going.
 import { apiFetch, messagesOf } from "./lib/api.js";
-import { readJson } from "./lib/dom.js";
-import { STATUS_LABELS, progressPercent } from "./lib/format.js";
+import { el, readJson } from "./lib/dom.js";
+import { STATUS_LABELS, formatPercent, progressPercent, progressText } from "./lib/format.js";
 import { resultTitle } from "./lib/result_title.js";
 
 const settings = readJson("history-settings");
@@ -209,38 +209,141 @@ for (const button of document.querySelectorAll("[data-scenario]")) {
 
 // ---------------------------------------------------------------- runs still going
 
-// Queued and running rows follow their progress; a finished one offers a reload (not an
-// automatic one, which would throw away a note being typed).
-async function follow(row) {
-  let response;
-  try {
-    response = await apiFetch(`${settings.api}experiments/${row.dataset.id}/`);
-  } catch (_error) {
-    response = { ok: false };
-  }
-  const text = row.querySelector(".progress-text");
-  if (response.ok && response.body && text) {
-    const detail = response.body;
-    const badge = row.querySelector(".status-badge");
-    badge.className = `status-badge status-${detail.status}`;
-    badge.textContent = STATUS_LABELS[detail.status] || detail.status;
-    row.dataset.status = detail.status;
-    if (detail.status === "queued" || detail.status === "running") {
-      const percent = progressPercent(detail);
-      text.textContent = `${STATUS_LABELS[detail.status]}: ${percent}% done.`;
-    } else {
-      const reload = document.createElement("a");
-      reload.href = window.location.href;
-      reload.textContent = "Reload to see it";
-      text.replaceChildren(`${STATUS_LABELS[detail.status] || detail.status}. `, reload, ".");
-      return;
-    }
-  }
-  setTimeout(() => follow(row), 2000);
+// A queued or running row shows its progress as the builder's rows do, with a Cancel button,
+// and asks the experiment API how far it is until it ends. Then the server's new rendering
+// of the row's changing parts (status, figures, error or cards) takes the place of the old
+// ones; its title, selection box, tags and note (perhaps being edited) stay as they are.
+const ACTIVE = new Set(["queued", "running"]);
+const announcer = document.getElementById("history-announcer");
+const followed = new Map(); // experiment id -> {failures}
+
+function showBadge(row, status) {
+  const badge = row.querySelector(".status-badge");
+  badge.className = `status-badge status-${status}`;
+  badge.textContent = STATUS_LABELS[status] || status;
+  row.dataset.status = status;
 }
 
-for (const row of document.querySelectorAll('.history-row[data-status="queued"], .history-row[data-status="running"]')) {
-  setTimeout(() => follow(row), 2000);
+function showProgress(row, detail) {
+  showBadge(row, detail.status);
+  const track = row.querySelector(".progress-track");
+  const fill = row.querySelector(".progress-fill");
+  const text = row.querySelector(".progress-text");
+  if (!track || !fill || !text) return;
+  const percent = progressPercent(detail);
+  const description = progressText(detail);
+  fill.style.width = `${percent}%`;
+  track.setAttribute("aria-valuenow", String(percent));
+  track.setAttribute("aria-valuetext", `${percent}%: ${description}`);
+  text.textContent = `${percent}% · ${description}`;
+}
+
+// Screen readers hear when a run on the page ends, in the builder's words.
+function announce(row, detail) {
+  const label = `Experiment ${row.querySelector(".select-experiment")?.dataset.number ?? detail.number}`;
+  if (detail.status === "done") {
+    announcer.textContent = `${label} finished: accuracy ${formatPercent(detail.accuracy)}.`;
+  } else if (detail.status === "failed") {
+    announcer.textContent = `${label} failed: ${detail.error || "no reason given"}.`;
+  } else {
+    announcer.textContent = `${label} was cancelled.`;
+  }
+}
+
+// The row as the server now renders it on this page of the list: null when the request
+// failed, false when the row is no longer on this page (a filter on its old status, say).
+async function freshRow(id) {
+  try {
+    const response = await fetch(window.location.href, {
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    });
+    if (!response.ok) return null;
+    const page = new DOMParser().parseFromString(await response.text(), "text/html");
+    return page.getElementById(`experiment-${id}`) || false;
+  } catch (_error) {
+    return null;
+  }
+}
+
+async function showFinished(row, detail) {
+  const fresh = await freshRow(detail.id);
+  if (fresh === null) return false;
+  const hadFocus = row.contains(document.activeElement);
+  if (fresh) {
+    for (const part of row.querySelectorAll("[data-live]")) {
+      const replacement = fresh.querySelector(`[data-live="${part.dataset.live}"]`);
+      if (replacement) part.replaceWith(document.importNode(replacement, true));
+    }
+    row.dataset.status = fresh.dataset.status;
+  } else {
+    showBadge(row, detail.status);
+    row.querySelector("[data-live=body]").replaceChildren(
+      el("p", { className: "hint", text: "It no longer matches these filters or this page of the list." }),
+    );
+  }
+  // Keep keyboard focus in the row whose Cancel button went away.
+  if (hadFocus && !row.contains(document.activeElement)) row.querySelector(".select-experiment").focus();
+  announce(row, detail);
+  return true;
+}
+
+// One answer of the experiment API for a followed row; true once the row needs no more polls.
+async function update(row, detail) {
+  if (ACTIVE.has(detail.status)) {
+    showProgress(row, detail);
+    return false;
+  }
+  return showFinished(row, detail);
+}
+
+async function poll(row) {
+  const id = Number(row.dataset.id);
+  let response;
+  try {
+    response = await apiFetch(`${settings.api}experiments/${id}/`);
+  } catch (_error) {
+    response = { ok: false, status: 0 };
+  }
+  const entry = followed.get(id);
+  // Shown already (its Cancel answered first), or deleted meanwhile.
+  if (!entry || response.status === 404) return;
+  if (response.ok && response.body) {
+    entry.failures = 0;
+    if (await update(row, response.body)) {
+      followed.delete(id);
+      return;
+    }
+  } else {
+    entry.failures += 1;
+  }
+  // The server is busy or unreachable: try again, a little more slowly each time.
+  setTimeout(() => poll(row), Math.min(10_000, settings.pollMs * 2 ** Math.min(entry.failures, 3)));
+}
+
+async function cancel(row, button) {
+  button.disabled = true;
+  button.textContent = "Cancelling…";
+  try {
+    const response = await apiFetch(`${settings.api}experiments/${row.dataset.id}/cancel/`, {
+      method: "POST",
+    });
+    // The cancelled run's row is shown at once; a run that ended first shows at the next poll.
+    if (response.ok && response.body && (await update(row, response.body))) {
+      followed.delete(Number(row.dataset.id));
+    }
+  } catch (_error) {
+    // The next poll shows the true state either way.
+  }
+}
+
+for (const detail of settings.active) {
+  const row = document.getElementById(`experiment-${detail.id}`);
+  if (!row) continue;
+  showProgress(row, detail);
+  row.querySelector(".cancel-button")?.addEventListener("click", (event) => cancel(row, event.currentTarget));
+  followed.set(detail.id, { failures: 0 });
+  setTimeout(() => poll(row), settings.pollMs);
 }
 
 showSelection();

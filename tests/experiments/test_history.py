@@ -12,15 +12,22 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from drawing import services as drawing_services
+from experiments import lifecycle
+from experiments import services as experiment_services
 from experiments.filters import ExperimentFilterSet
 from experiments.models import Experiment
 from experiments.selectors import experiment_list
 from history import selectors as history_selectors
 from history import services as history_services
+from history import views as history_views
 from history.scenarios import SCENARIOS
-from tests.factories import finished_run
+from tests.factories import finished_run, queued_run, trained_run
 
 pytestmark = pytest.mark.django_db
+
+# A drawn class: a filled square in the middle of the 28 x 28 grid.
+HOUSE = [[1.0 if 8 <= x < 20 and 8 <= y < 20 else 0.0 for x in range(28)] for y in range(28)]
 
 
 @pytest.fixture
@@ -115,6 +122,7 @@ def test_bob_never_sees_alices_experiments(bob: Any, history: dict[str, Experime
         "models": ["mlp"],
         "classes": ["box", "line"],
         "tags": ["paper"],
+        "class_names": {"box": "Box", "line": "Vertical line"},
     }
 
 
@@ -123,6 +131,43 @@ def test_facets_list_every_model_class_and_tag(alice: Any, history: dict[str, Ex
     assert facets["models"] == ["cnn", "mlp"]
     assert facets["tags"] == ["lines", "lines-extra", "paper"]
     assert "box_hollow" in facets["classes"] and "tri" in facets["classes"]
+
+
+def test_the_class_filter_names_each_class_as_a_person_knows_it(
+    alice: Any, alice_client: Any, history: dict[str, Experiment]
+) -> None:
+    house = drawing_services.drawn_class_save(user=alice, name="House", pixels=HOUSE)
+    hut = drawing_services.drawn_class_save(user=alice, name="Hut", pixels=HOUSE)
+    drawn = finished_run(alice, seed=6, classes=["noise_blur", f"drawn:{house.pk}"])
+    # A run that never finished keeps only its own copy of the class, with its name.
+    queued_run(alice, classes=["box", f"drawn:{hut.pk}"])
+    # Renamed since: the filter says the name the runs were trained with.
+    drawing_services.drawn_class_save(user=alice, name="Cottage", pixels=HOUSE, shape_class=house)
+    names = history_selectors.history_facets(user=alice)["class_names"]
+    assert names[f"drawn:{house.pk}"] == "House (yours)"
+    assert names[f"drawn:{hut.pk}"] == "Hut (yours)"
+    assert names["noise_blur"] == "Blurred noise" and names["line"] == "Vertical line"
+
+    html = alice_client.get("/history/").content.decode()
+    assert f'<option value="drawn:{house.pk}">House (yours)</option>' in html
+    assert '<option value="noise_blur">Blurred noise</option>' in html
+    assert ">drawn:" not in html and ">noise_blur<" not in html
+    response = alice_client.get("/history/", {"class": f"drawn:{house.pk}"})
+    assert [row.experiment.pk for row in response.context["rows"]] == [drawn.pk]
+    assert f'<option value="drawn:{house.pk}" selected>House (yours)</option>' in (
+        response.content.decode()
+    )
+
+
+def test_two_drawn_classes_of_one_name_are_told_apart_by_their_keys(alice: Any) -> None:
+    first = drawing_services.drawn_class_save(user=alice, name="House", pixels=HOUSE)
+    finished_run(alice, seed=6, classes=["box", f"drawn:{first.pk}"])
+    drawing_services.drawn_class_save(user=alice, name="Hut", pixels=HOUSE, shape_class=first)
+    second = drawing_services.drawn_class_save(user=alice, name="House", pixels=HOUSE)
+    finished_run(alice, seed=7, classes=["box", f"drawn:{second.pk}"])
+    names = history_selectors.history_facets(user=alice)["class_names"]
+    assert names[f"drawn:{first.pk}"] == f"House (yours) [drawn:{first.pk}]"
+    assert names[f"drawn:{second.pk}"] == f"House (yours) [drawn:{second.pk}]"
 
 
 # --- the page ---------------------------------------------------------------------------
@@ -151,6 +196,94 @@ def test_the_history_page_shows_own_rows_newest_first(
     assert 'href="/history/"' in html  # the header links to the page
 
 
+def row_html(html: str, experiment: Experiment) -> str:
+    """The part of the page that is ``experiment``'s row."""
+    start = html.index(f'<li class="result-row history-row" id="experiment-{experiment.pk}"')
+    return html[start : html.index("\n      </li>", start)]
+
+
+def test_a_finished_row_shows_accuracy_loss_and_each_class_reaching_its_threshold(
+    alice: Any, alice_client: Any
+) -> None:
+    run = finished_run(alice, seed=1, classes=["box", "line"], max_steps=40)
+    html = row_html(alice_client.get("/history/").content.decode(), run)
+    assert f"accuracy <strong>{history_views.percent(run.accuracy)}</strong>" in html
+    assert f"loss <strong>{history_views.loss_text(run.loss)}</strong>" in html
+    for result in run.results.all():
+        if result.reached:
+            steps = "1 step" if result.steps == 1 else f"{result.steps} steps"
+            said = f"\u2713 reached p &gt; 0.99 in {steps}"
+        else:
+            p = f"{result.probability:.2f}"
+            said = f"\u2717 not reached within the cap of 40 steps (p = {p})"
+        assert said in html
+
+
+@pytest.mark.parametrize(
+    ("value", "percent", "loss"),
+    [
+        (0.8125, "81.3%", "0.8125"),  # a tie rounds up, as JavaScript's toFixed does
+        (0.5, "50.0%", "0.5000"),
+        (1.0, "100.0%", "1.0000"),
+        (0.00012, "0.0%", "1.2e-4"),
+        (0.0, "0.0%", "0.0000"),
+        (None, "\u2013", "\u2013"),
+    ],
+)
+def test_figures_are_written_as_the_page_scripts_write_them(
+    value: float | None, percent: str, loss: str
+) -> None:
+    assert history_views.percent(value) == percent
+    assert history_views.loss_text(value) == loss
+
+
+def test_a_count_of_one_takes_the_singular() -> None:
+    assert history_views.count_of(1, "step") == "1 step"
+    assert history_views.count_of(12, "step") == "12 steps"
+
+
+def test_a_follow_up_row_names_its_source_by_the_users_number(
+    alice: Any, alice_client: Any
+) -> None:
+    source = trained_run(alice)
+    rerun = experiment_services.experiment_rerun(user=alice, source=source, seed=9)
+    again = experiment_services.experiment_revisualize(
+        user=alice, source=source, changes={"step_size": 0.01}
+    )
+    html = alice_client.get("/history/").content.decode()
+    assert f"a re-run of [{source.number}]" in row_html(html, rerun)
+    assert f"new images from the weights of [{source.number}]" in row_html(html, again)
+    assert "re-run" not in row_html(html, source)
+
+
+def test_a_running_row_has_a_progress_bar_and_a_cancel_button(
+    alice: Any, alice_client: Any
+) -> None:
+    run = queued_run(alice)
+    assert lifecycle.experiment_start(experiment_id=run.pk)
+    lifecycle.experiment_progress(
+        experiment_id=run.pk, progress={"phase": "train", "fraction": 0.245}
+    )
+    response = alice_client.get("/history/")
+    html = row_html(response.content.decode(), run)
+    assert 'role="progressbar"' in html and 'aria-valuenow="25"' in html
+    assert f'aria-label="Cancel experiment {run.number}">Cancel</button>' in html
+    assert "Reload" not in html
+    # The page script follows it from where it stands.
+    [active] = response.context["history_settings"]["active"]
+    assert active["id"] == run.pk and active["status"] == "running"
+    assert active["progress"]["fraction"] == 0.245
+
+
+def test_a_cancelled_row_says_so_in_the_builders_words(alice: Any, alice_client: Any) -> None:
+    run = queued_run(alice)
+    experiment_services.experiment_cancel(user=alice, experiment=run)
+    html = row_html(alice_client.get("/history/").content.decode(), run)
+    assert '<span class="status-badge status-cancelled" data-live="badge">Cancelled</span>' in html
+    assert '<p class="result-error is-cancelled">Cancelled before it finished.</p>' in html
+    assert 'role="progressbar"' not in html
+
+
 def test_the_history_page_filters_from_the_query_string(
     alice_client: Any, history: dict[str, Experiment]
 ) -> None:
@@ -172,10 +305,19 @@ def test_a_bad_date_range_is_said_beside_the_field(
     assert '<p class="field-error">The end date comes before the start date.</p>' in (
         response.content.decode()
     )
+    # The rows the other filters keep are listed, but no count claims they match the range.
+    assert 'class="hint history-count"' not in response.content.decode()
+    assert "matching)" not in response.content.decode()
+    assert response.context["rows"]
     response = alice_client.get("/history/", {"created_after": "not-a-date", "model": "cnn"})
     assert response.status_code == 200 and "Enter a valid date." in response.content.decode()
     # The valid filters still apply.
     assert [row.experiment.number for row in response.context["rows"]] == [3]
+    assert "matching)" not in response.content.decode()
+    # A valid range is counted.
+    query = {"created_after": "2026-03-01", "created_before": "2026-03-09"}
+    html = alice_client.get("/history/", query).content.decode()
+    assert '<span class="hint history-count">(3 matching)</span>' in html
 
 
 def test_old_links_with_from_and_to_show_the_same_filters_under_their_names(
