@@ -6,7 +6,6 @@ stored unless every check passes.
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from typing import Any
 
@@ -21,6 +20,7 @@ from drawing.refs import drawn_id
 from drawing.signals import drawn_class_saved, highlight_saved
 from experiments import services as experiment_services
 from experiments.models import Experiment, clean_grid
+from experiments.text import clean_text
 from models_zoo import shapes
 
 MAX_NAME_LENGTH = 40
@@ -33,8 +33,7 @@ def clean_name(name: Any, *, user: AbstractBaseUser, exclude_pk: int | None = No
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({"name": [NAME_MISSING]})
     name = " ".join(name.split())
-    if any(unicodedata.category(char) in ("Cc", "Cs") for char in name):
-        raise ValidationError({"name": ["use printable characters only"]})
+    clean_text(name, field="name")  # no invisible or bidirectional control characters
     if len(name) > MAX_NAME_LENGTH:
         message = f"keep the name to {MAX_NAME_LENGTH} characters, not {len(name)}"
         raise ValidationError({"name": [message]})

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from experiments.models import Experiment, clean_tags
 from experiments.services import TooManyActive, experiment_create, validate_config
+from experiments.text import clean_text
 from history.models import SavedComparison
 from history.scenarios import SCENARIOS
 
@@ -38,11 +39,7 @@ def experiment_annotate(
     if tags is not None:
         changes["tags"] = clean_tags(tags)
     if note is not None:
-        if not isinstance(note, str):
-            raise ValidationError({"note": ["Send the note as text."]})
-        if len(note) > MAX_NOTE_LENGTH:
-            message = f"keep the note to {MAX_NOTE_LENGTH} characters, not {len(note)}"
-            raise ValidationError({"note": [message]})
+        clean_text(note, field="note", max_length=MAX_NOTE_LENGTH, multiline=True)
         changes["note"] = note.strip()
     if changes:
         Experiment.objects.filter(pk=experiment.pk, owner=user).update(**changes)
@@ -112,6 +109,7 @@ def saved_comparison_create(
     """Saves a named comparison of the user's own experiments with the page's options."""
     if not isinstance(name, str) or not name.strip():
         raise ValidationError({"name": ["Give the comparison a name."]})
+    clean_text(name, field="name")  # no invisible or bidirectional control characters
     options = {} if options is None else options
     if not isinstance(options, Mapping):
         raise ValidationError({"options": ["Send the options as an object."]})

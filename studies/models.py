@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from experiments.models import Experiment
+from experiments.text import clean_text
 
 # A study's tasks: at most this many, each at most this long (the API and the admin alike).
 MAX_TASKS = 100
@@ -69,6 +70,13 @@ class Study(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def clean(self) -> None:
+        # Shown to participants and staff: no invisible or bidirectional control characters.
+        clean_text(self.title, field="title")
+        clean_text(self.description, field="description", multiline=True)
+        for task in self.tasks if isinstance(self.tasks, list) else []:
+            clean_text(task, field="tasks")
+
 
 class Condition(models.Model):
     """What participants in one arm of a study may use."""
@@ -93,6 +101,9 @@ class Condition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.study})"
+
+    def clean(self) -> None:
+        clean_text(self.name, field="name")  # as the study's title (Study.clean)
 
     def rules(self) -> dict[str, object]:
         """What a page needs to know to enforce this condition."""

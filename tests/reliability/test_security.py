@@ -460,3 +460,129 @@ def test_the_upload_handler_stops_reading_past_the_limit(
     upload = small.FILES["image"]
     assert upload.size == 1000 and upload.read() == b"\0" * 1000
     assert made == [] and list(folder.iterdir()) == []
+
+
+# Names, titles and notes refuse invisible and bidirectional control characters
+# (experiments/text.py), through every API that stores one.
+
+RIGHT_TO_LEFT_OVERRIDE = "\u202e"
+ZERO_WIDTH_SPACE = "\u200b"
+HIDDEN = [RIGHT_TO_LEFT_OVERRIDE, ZERO_WIDTH_SPACE, "\u2066", "\ufeff", "\ue000"]
+HIDDEN_IDS = ["RLO", "ZWSP", "LRI", "BOM", "private-use"]
+
+
+def a_drawing() -> list[list[float]]:
+    grid = [[0.0] * 28 for _ in range(28)]
+    for row in range(8, 20):
+        grid[row][8:20] = [1.0] * 12
+    return grid
+
+
+def assert_refused_as_hidden(response: Any, field: str) -> None:
+    assert response.status_code == 400, response.content
+    assert "printable characters only" in response.json()[field][0]
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=HIDDEN_IDS)
+def test_a_drawn_class_name_refuses_hidden_characters(alice_api: APIClient, char: str) -> None:
+    from drawing.models import ShapeClass
+
+    body = {"name": f"House{char}", "pixels": a_drawing()}
+    response = alice_api.post("/api/v1/classes/", body, format="json")
+    assert_refused_as_hidden(response, "name")
+    assert not ShapeClass.objects.exists()
+    assert (
+        alice_api.post("/api/v1/classes/", {**body, "name": "House"}, format="json").status_code
+        == 201
+    )
+
+
+def two_experiments(user: Any) -> list[int]:
+    from experiments import services
+
+    config = {"classes": ["box", "line"], "epochs": 1, "max_steps": 2}
+    return [services.experiment_create(user=user, config=config).pk for _ in range(2)]
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=HIDDEN_IDS)
+def test_a_saved_comparison_name_refuses_hidden_characters(
+    alice: Any, alice_api: APIClient, char: str
+) -> None:
+    from history.models import SavedComparison
+
+    body = {"name": f"{char}Baseline", "experiment_ids": two_experiments(alice)}
+    response = alice_api.post("/api/v1/comparisons/", body, format="json")
+    assert_refused_as_hidden(response, "name")
+    assert not SavedComparison.objects.exists()
+    assert (
+        alice_api.post(
+            "/api/v1/comparisons/", {**body, "name": "Baseline"}, format="json"
+        ).status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=HIDDEN_IDS)
+def test_a_note_refuses_hidden_characters_but_keeps_its_lines(
+    alice: Any, alice_api: APIClient, char: str
+) -> None:
+    pk = two_experiments(alice)[0]
+    url = f"/api/v1/experiments/{pk}/annotations/"
+    response = alice_api.patch(url, {"note": f"first try{char}"}, format="json")
+    assert_refused_as_hidden(response, "note")
+    assert Experiment.objects.get(pk=pk).note == ""
+    response = alice_api.patch(url, {"note": "first try\n\tthen a second"}, format="json")
+    assert response.status_code == 200
+    assert Experiment.objects.get(pk=pk).note == "first try\n\tthen a second"
+
+
+@pytest.mark.parametrize("char", [RIGHT_TO_LEFT_OVERRIDE, ZERO_WIDTH_SPACE], ids=["RLO", "ZWSP"])
+def test_a_tag_refuses_hidden_characters(alice: Any, alice_api: APIClient, char: str) -> None:
+    """Tags were letters a to z, digits, - and _ already; this keeps them so."""
+    pk = two_experiments(alice)[0]
+    url = f"/api/v1/experiments/{pk}/annotations/"
+    response = alice_api.patch(url, {"tags": [f"pilot{char}"]}, format="json")
+    assert response.status_code == 400 and "tags" in response.json()
+    assert Experiment.objects.get(pk=pk).tags == []
+
+
+@pytest.fixture
+def staff_api(django_user_model: Any) -> APIClient:
+    staff = django_user_model.objects.create_user("rita", password=PASSWORD, is_staff=True)
+    client = APIClient()
+    client.force_login(staff)
+    return client
+
+
+STUDY = {"title": "Pilot", "tasks": ["Train a model."], "conditions": [{"name": "control"}]}
+
+
+@pytest.mark.parametrize("char", HIDDEN, ids=HIDDEN_IDS)
+@pytest.mark.parametrize("field", ["title", "tasks", "conditions"])
+def test_a_study_s_title_tasks_and_condition_names_refuse_hidden_characters(
+    staff_api: APIClient, field: str, char: str
+) -> None:
+    from studies.models import Study
+
+    hidden = {
+        "title": f"Pilot{char}",
+        "tasks": [f"Train{char} a model."],
+        "conditions": [{"name": f"con{char}trol"}],
+    }
+    response = staff_api.post("/api/v1/studies/", {**STUDY, field: hidden[field]}, format="json")
+    assert_refused_as_hidden(response, "name" if field == "conditions" else field)
+    assert not Study.objects.exists()
+
+
+def test_a_study_s_title_and_tasks_refuse_hidden_characters_when_changed(
+    staff_api: APIClient,
+) -> None:
+    from studies.models import Study
+
+    created = staff_api.post("/api/v1/studies/", STUDY, format="json")
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/studies/{created.json()['id']}/"
+    for field, value in [("title", f"Pilot{ZERO_WIDTH_SPACE}"), ("tasks", ["A\u202eB"])]:
+        assert_refused_as_hidden(staff_api.patch(url, {field: value}, format="json"), field)
+    study = Study.objects.get()
+    assert (study.title, study.tasks) == ("Pilot", ["Train a model."])
