@@ -1,9 +1,9 @@
 // The compare page: everything comes from GET /api/v1/compare/?ids=...; the selection and
-// options live in the URL (ids, base, all), so a reload or a shared link shows the same view.
+// options live in the URL (ids, base, all, log), so a reload or a shared link shows the same.
 // With wait=1 (a paper scenario just queued) it first waits for the runs, showing progress.
 import { apiFetch, messagesOf } from "./lib/api.js";
 import { byId, el, readJson } from "./lib/dom.js";
-import { progressPercent, progressText } from "./lib/format.js";
+import { STATUS_LABELS, progressPercent, progressText } from "./lib/format.js";
 import { renderCurves, renderDeltaChart, renderHeatmaps, renderRChart } from "./compare/charts.js";
 import { colorOf } from "./compare/common.js";
 import { exportPng, renderGrid, renderScrubber, renderSettings } from "./compare/grid.js";
@@ -53,6 +53,7 @@ async function load() {
     showError(messagesOf(response.body).join(" ") || `Could not load (HTTP ${response.status}).`);
     return;
   }
+  const previous = data;
   data = response.body;
   const active = data.experiments.filter((experiment) => ACTIVE.has(experiment.status));
   if (params.get("wait") === "1" && active.length) {
@@ -62,7 +63,11 @@ async function load() {
   }
   if (params.get("wait") === "1") setUrl({ wait: null });
   byId("wait-section").hidden = true;
-  render();
+  // Runs still going are followed: the comparison is drawn again once one of them ends
+  // (not at every poll, which would reset the slider and the open tables).
+  const statuses = (body) => (body ? body.experiments.map((e) => e.status).join() : "");
+  if (!previous || statuses(previous) !== statuses(data) || previous.base !== data.base) render();
+  if (active.length) setTimeout(load, settings.pollMs * 2);
 }
 
 function waitItem(experiment) {
@@ -74,7 +79,7 @@ function waitItem(experiment) {
   return el(
     "li",
     { className: "wait-item", "data-status": experiment.status },
-    el("p", {}, el("strong", { text: name }), ` · ${experiment.status}`),
+    el("p", {}, el("strong", { text: name }), ` · ${STATUS_LABELS[experiment.status] || experiment.status}`),
     active ? el("p", { className: "wait-detail", text: `${percent}% · ${progressText(experiment)}` }) : null,
     el(
       "div",
@@ -107,7 +112,7 @@ function render() {
   const running = data.experiments.filter((experiment) => ACTIVE.has(experiment.status));
   byId("still-running").hidden = running.length === 0;
   byId("still-running").textContent = running.length
-    ? `Still running: ${running.map((e) => e.label).join(", ")}. Reload when they finish to see their results.`
+    ? `Still running: ${running.map((e) => e.label).join(", ")}. Their results appear here when they finish.`
     : "";
   renderToolbar();
   renderLegend();
@@ -115,7 +120,7 @@ function render() {
   renderSettings(data, byId("show-all").checked);
   renderRChart(data);
   renderDeltaChart(data);
-  renderCurves(data);
+  renderCurves(data, { logLoss: byId("log-loss").checked });
   renderHeatmaps(data);
   renderScrubber(data);
 }
@@ -127,6 +132,7 @@ function renderToolbar() {
     ),
   );
   byId("show-all").checked = params.get("all") === "1";
+  byId("log-loss").checked = params.get("log") === "1";
   byId("export-csv").href = dataUrl("compare/csv/");
   const ids = data.experiments.map((experiment) => experiment.id).join("-");
   byId("export-csv").setAttribute("download", `comparison-${ids}.csv`);
@@ -181,6 +187,10 @@ byId("base-select").addEventListener("change", (event) => {
 byId("show-all").addEventListener("change", (event) => {
   setUrl({ all: event.target.checked ? 1 : 0 });
   renderSettings(data, event.target.checked);
+});
+byId("log-loss").addEventListener("change", (event) => {
+  setUrl({ log: event.target.checked ? 1 : null });
+  renderCurves(data, { logLoss: event.target.checked });
 });
 byId("export-png").addEventListener("click", () => exportPng(data, byId("export-png")));
 byId("save-form").addEventListener("submit", save);

@@ -8,14 +8,18 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+from django_q.conf import Conf
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from experiments import lifecycle, services
 from experiments.models import Experiment
+from experiments.results import experiment_finish
 from history.models import SavedComparison
 from tests.conftest import PASSWORD
-from tests.factories import TINY_MLP, finished_run, trained_run
+from tests.factories import TINY_MLP, finished_run, made_up_outcome, queued_run, trained_run
 
 pytestmark = pytest.mark.browser
 
@@ -246,26 +250,138 @@ def test_waiting_for_a_set_then_opening_its_comparison(
     assert Experiment.objects.filter(owner=alice).count() == 2
 
 
-def test_a_running_row_follows_its_progress_on_the_history_page(
-    page: Page, live_server: Any, alice: Any
-) -> None:
-    running = Experiment.objects.create(
-        owner=alice,
-        number=1,
-        config={"classes": ["box", "line"], "model": "mlp", "step_size": 0.005, "epochs": 5},
-        model_name="mlp",
-        class_keys=["box", "line"],
-        seed=1,
-        status="running",
-        progress={"phase": "train", "fraction": 0.2},
+DESKTOP = {"width": 1400, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WINDOWS = pytest.mark.parametrize("window", [DESKTOP, PHONE], ids=["desktop", "phone"])
+
+
+def fits_the_window(page: Page) -> bool:
+    """Nothing makes the page scroll sideways."""
+    return page.evaluate(
+        "() => document.scrollingElement.scrollWidth <= document.documentElement.clientWidth"
     )
+
+
+def format_in_page(page: Page, function: str, value: Any) -> str:
+    """What the pages' own formatter (static/js/lib/format.js) writes for ``value``."""
+    return page.evaluate(
+        "async ([name, value]) => (await import('/static/js/lib/format.js'))[name](value)",
+        [function, value],
+    )
+
+
+def running(user: Any, classes: list[str], fraction: float) -> Experiment:
+    """A run a worker has started, at ``fraction`` of its training."""
+    experiment = queued_run(user, TINY_MLP, classes=classes, epochs=10)
+    assert lifecycle.experiment_start(experiment_id=experiment.pk)
+    progress = {"phase": "train", "fraction": fraction, "done": int(fraction * 10), "total": 10}
+    assert lifecycle.experiment_progress(experiment_id=experiment.pk, progress=progress)
+    return experiment
+
+
+@WINDOWS
+def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
+    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch, window: Any
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued for a worker, which never comes here
+    page.set_viewport_size(window)
+    finishing = running(alice, ["box", "line", "circle"], 0.2)
+    cancelled = running(alice, ["box", "tri"], 0.5)
     log_in(page, live_server.url, alice.username)
     page.goto(f"{live_server.url}/history/")
-    row = page.locator(f"#experiment-{running.pk}")
-    expect(row.locator(".progress-text")).to_have_text("Running: 20% done.")
-    Experiment.objects.filter(pk=running.pk).update(progress={"phase": "train", "fraction": 0.6})
-    expect(row.locator(".progress-text")).to_have_text("Running: 60% done.")
-    Experiment.objects.filter(pk=running.pk).update(status="failed", error="It stopped.")
-    expect(row.locator(".status-badge")).to_have_text("Failed")
-    row.get_by_role("link", name="Reload to see it").click()
-    expect(page.locator(f"#experiment-{running.pk} .result-error")).to_have_text("It stopped.")
+    row = page.locator(f"#experiment-{finishing.pk}")
+    bar = row.get_by_role("progressbar")
+    expect(bar).to_have_attribute("aria-valuenow", "20")
+    # In the builder's words, and the bar drawn to its share.
+    expect(row.locator(".progress-text")).to_have_text("20% · Training: epoch 2 of 10")
+    assert row.locator(".progress-fill").evaluate("fill => fill.style.width") == "20%"
+    progress = {"phase": "generate", "fraction": 0.6, "done": 30, "total": 50}
+    assert lifecycle.experiment_progress(experiment_id=finishing.pk, progress=progress)
+    expect(bar).to_have_attribute("aria-valuenow", "60")
+    expect(row.locator(".progress-text")).to_have_text("60% · Generating images: step 30 of 50")
+
+    # A note being typed while the run ends is kept.
+    row.get_by_role("button", name=re.compile("Edit tags and note")).click()
+    row.get_by_label("Note").fill("Typed while it ran")
+    outcome = made_up_outcome(finishing, rs=None, snapshot_frames=0, rng=np.random.default_rng(1))
+    assert experiment_finish(experiment_id=finishing.pk, outcome=outcome)
+    finishing.refresh_from_db()
+    expect(row.locator(".status-badge")).to_have_text("Done")
+    expect(row.locator(".card")).to_have_count(3)
+    expect(row.get_by_role("progressbar")).to_have_count(0)
+    expect(row.get_by_text("Reload")).to_have_count(0)
+    accuracy = format_in_page(page, "formatPercent", finishing.accuracy)
+    loss = format_in_page(page, "formatLoss", finishing.loss)
+    expect(row.locator(".result-meta")).to_contain_text(f"accuracy {accuracy}")
+    expect(row.locator(".result-meta")).to_contain_text(f"loss {loss}")
+    expect(row.locator(".card-reached").first).to_have_text("\u2713 reached p > 0.99 in 20 steps")
+    expect(row.get_by_label("Note")).to_have_value("Typed while it ran")
+    expect(page.locator("#history-announcer")).to_have_text(
+        f"Experiment {finishing.number} finished: accuracy {accuracy}."
+    )
+
+    # Cancel stops the other one, and its row says so in the builder's words.
+    other = page.locator(f"#experiment-{cancelled.pk}")
+    other.get_by_role("button", name=f"Cancel experiment {cancelled.number}").click()
+    expect(other.locator(".status-badge")).to_have_text("Cancelled")
+    expect(other.locator(".result-error")).to_have_text("Cancelled before it finished.")
+    expect(other.get_by_role("progressbar")).to_have_count(0)
+    cancelled.refresh_from_db()
+    assert cancelled.status == "cancelled"
+    assert fits_the_window(page)
+
+
+@WINDOWS
+def test_rows_name_their_classes_origin_and_a_bad_date_range_claims_no_count(
+    page: Page, live_server: Any, alice: Any, window: Any
+) -> None:
+    page.set_viewport_size(window)
+    source = finished_run(alice, seed=1, classes=["noise_blur", "line"])
+    rerun = finished_run(alice, seed=2, classes=["noise_blur", "line"])
+    # A re-run made through the service, its source's number the user's own.
+    follow_up = services.experiment_rerun(user=alice, source=source, seed=5)
+    follow_up.refresh_from_db()
+    log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/history/")
+    expect(page.locator(f"#experiment-{follow_up.pk} .result-origin")).to_have_text(
+        f"a re-run of [{source.number}]"
+    )
+    expect(page.locator(f"#experiment-{rerun.pk} .result-origin")).to_have_count(0)
+    # The class filter offers names, not keys.
+    options = page.get_by_label("Class", exact=True).locator("option")
+    expect(options).to_have_text(["Any class", "Blurred noise", "Vertical line"])
+    page.get_by_label("Class", exact=True).select_option(label="Blurred noise")
+    page.get_by_label("From", exact=True).fill("2030-01-09")
+    page.get_by_label("To", exact=True).fill("2030-01-01")
+    page.get_by_role("button", name="Apply filters").click()
+    expect(page).to_have_url(re.compile(r"class=noise_blur"))
+    expect(page.locator(".field-error")).to_have_text("The end date comes before the start date.")
+    expect(page.locator("#history-title")).to_have_text("Experiments")
+    expect(page.get_by_label("Class", exact=True)).to_have_value("noise_blur")
+    assert fits_the_window(page)
+
+
+def test_a_cancelled_run_is_worded_alike_on_the_builder_history_and_compare_pages(
+    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)
+    done = finished_run(alice, seed=1, classes=["box", "line"])
+    stopped = queued_run(alice, TINY_MLP, classes=["box", "line"])
+    services.experiment_cancel(user=alice, experiment=stopped)
+    log_in(page, live_server.url, alice.username)
+    said = page.locator(f"#experiment-{stopped.pk} .result-error")
+    expect(said).to_be_visible()  # on the builder
+    builder_words = said.inner_text()
+    builder_badge = page.locator(f"#experiment-{stopped.pk} .status-badge").inner_text()
+    page.goto(f"{live_server.url}/history/")
+    expect(said).to_have_text(builder_words)
+    expect(page.locator(f"#experiment-{stopped.pk} .status-badge")).to_have_text(builder_badge)
+    page.goto(f"{live_server.url}/compare/?ids={done.pk},{stopped.pk}")
+    column = page.locator(f"#compare-grid th[data-id='{stopped.pk}']")
+    expect(column.locator(".grid-sub")).to_have_text(builder_badge)
+    expect(page.locator(f".heatmap-figure[data-id='{stopped.pk}'] .hint")).to_have_text(
+        builder_words
+    )
+    expect(page.locator(f"#compare-grid th[data-id='{done.pk}'] .grid-sub")).to_have_text(
+        f"accuracy {format_in_page(page, 'formatPercent', done.accuracy)}"
+    )

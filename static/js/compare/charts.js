@@ -2,12 +2,16 @@
 // per class, its change against the base, the training curves and the cross-class heatmaps.
 // data: the answer of GET /api/v1/compare/.
 import { byId, el } from "../lib/dom.js";
-import { isNumber } from "../lib/format.js";
+import { STATUS_LABELS, formatLoss, formatPercent, isNumber } from "../lib/format.js";
+import { endedText } from "../lib/status_text.js";
 import { colorOf, d3, fillTable, fixed, signed } from "./common.js";
 
 // Axes and a frame shared by the bar charts.
+// A bar chart takes the width of the page (the room its bars need at least, scaled down to
+// a narrow window by its viewBox).
 function barFrame(data, svgNode, height) {
-  const width = Math.max(520, Math.min(1040, 70 + data.classes.length * Math.max(70, 24 * data.experiments.length)));
+  const needed = 70 + data.classes.length * Math.max(48, 16 * data.experiments.length);
+  const width = Math.max(360, needed, Math.floor(svgNode.parentElement.clientWidth || 0));
   const margin = { top: 12, right: 12, bottom: 42, left: 48 };
   const svg = d3.select(svgNode).attr("viewBox", `0 0 ${width} ${height}`).attr("width", width).attr("height", height);
   svg.selectAll("*").remove();
@@ -112,13 +116,26 @@ export function renderDeltaChart(data) {
   );
 }
 
+// Each chart's values are written as every page writes them: losses by formatLoss, and
+// accuracies as percentages.
 const CURVES = [
-  { metric: "loss", svg: "loss-chart", series: ["loss", "val_loss"] },
-  { metric: "accuracy", svg: "accuracy-chart", series: ["accuracy", "val_accuracy"] },
+  { metric: "loss", svg: "loss-chart", series: ["loss", "val_loss"], format: formatLoss },
+  { metric: "accuracy", svg: "accuracy-chart", series: ["accuracy", "val_accuracy"], format: formatPercent },
 ];
 
+// The y scale of a chart: accuracy from 0 to 1; loss from 0, or on a logarithmic axis (which
+// shows the late, small losses) from its smallest positive value.
+function yScale(chart, values, logLoss, range) {
+  if (chart.metric === "accuracy") return d3.scaleLinear().domain([0, 1]).range(range);
+  const top = d3.max(values) || 1;
+  if (!logLoss) return d3.scaleLinear().domain([0, top]).nice().range(range);
+  const positive = values.filter((value) => value > 0);
+  const bottom = d3.min(positive) || top / 10;
+  return d3.scaleLog().domain([bottom, Math.max(top, bottom * 10)]).nice().range(range);
+}
+
 // One chart of training curves; returns the series it drew.
-function renderCurve(data, chart, tooltip) {
+function renderCurve(data, chart, tooltip, logLoss) {
   const lines = [];
   data.experiments.forEach((experiment, index) => {
     for (const key of chart.series) {
@@ -134,14 +151,20 @@ function renderCurve(data, chart, tooltip) {
   const epochs = d3.max(lines, (line) => line.values.length) || 1;
   const x = d3.scaleLinear().domain([1, Math.max(2, epochs)]).range([margin.left, width - margin.right]);
   const values = lines.flatMap((line) => line.values.filter(isNumber));
-  const yDomain = chart.metric === "accuracy" ? [0, 1] : [0, d3.max(values) || 1];
-  const y = d3.scaleLinear().domain(yDomain).nice().range([height - margin.bottom, margin.top]);
+  const log = chart.metric === "loss" && logLoss;
+  const y = yScale(chart, values, logLoss, [height - margin.bottom, margin.top]);
+  svg.attr("data-scale", log ? "log" : "linear");
   svg.append("g").attr("class", "axis").attr("transform", `translate(0,${height - margin.bottom})`).call(d3.axisBottom(x).ticks(Math.min(10, epochs)).tickFormat(d3.format("d")));
-  svg.append("g").attr("class", "axis").attr("transform", `translate(${margin.left},0)`).call(d3.axisLeft(y).ticks(5));
+  const yAxis = d3.axisLeft(y);
+  if (log) yAxis.ticks(5, "~g");
+  else if (chart.metric === "accuracy") yAxis.ticks(5, "~%");
+  else yAxis.ticks(5);
+  svg.append("g").attr("class", "axis y-axis").attr("transform", `translate(${margin.left},0)`).call(yAxis);
   svg.append("text").attr("class", "axis-label").attr("x", width - margin.right).attr("y", height - 4).attr("text-anchor", "end").text("epoch");
+  // A logarithmic axis has no place for a loss of 0: such a point is left out.
   const path = d3
     .line()
-    .defined(isNumber)
+    .defined((value) => isNumber(value) && (!log || value > 0))
     .x((_value, i) => x(i + 1))
     .y((value) => y(value));
   svg
@@ -175,7 +198,7 @@ function renderCurve(data, chart, tooltip) {
           const swatch = el("span", { className: "legend-swatch" });
           swatch.style.background = colorOf(line.index);
           const kind = line.key.startsWith("val_") ? "validation" : "training";
-          return el("div", {}, swatch, `${line.experiment.label} ${kind}: ${fixed(line.values[epoch - 1], 4)}`);
+          return el("div", {}, swatch, `${line.experiment.label} ${kind}: ${chart.format(line.values[epoch - 1])}`);
         }),
       );
       tooltip.hidden = false;
@@ -190,27 +213,77 @@ function renderCurve(data, chart, tooltip) {
   return lines;
 }
 
-export function renderCurves(data) {
+// logLoss: whether the loss axis is logarithmic.
+export function renderCurves(data, { logLoss = false } = {}) {
   const tooltip = byId("curve-tooltip");
-  const allSeries = CURVES.flatMap((chart) => renderCurve(data, chart, tooltip));
+  const allSeries = CURVES.flatMap((chart) =>
+    renderCurve(data, chart, tooltip, logLoss).map((line) => ({ ...line, format: chart.format })),
+  );
   const epochs = d3.max(allSeries, (line) => line.values.length) || 0;
   fillTable(
     byId("curves-table"),
     ["Epoch", ...allSeries.map((line) => `${line.experiment.label} ${line.key.replace("_", " ")}`)],
-    d3.range(epochs).map((i) => [String(i + 1), ...allSeries.map((line) => fixed(line.values[i], 4))]),
+    d3.range(epochs).map((i) => [String(i + 1), ...allSeries.map((line) => line.format(line.values[i]))]),
     "Loss and accuracy per epoch, training and validation",
   );
 }
 
+// Cross-class |r| runs from 0 (white) to 1 (deep blue); a cell without a value is grey.
+const HEAT = d3.scaleSequential(d3.interpolateBlues).domain([0, 1]);
+const NO_VALUE = "#d8dde4";
+
+// What a heatmap's column says when its run has no results.
+function noResultsText(experiment) {
+  const ended = endedText(experiment);
+  if (ended) return ended;
+  return `${STATUS_LABELS[experiment.status] || experiment.status}: no results yet.`;
+}
+
+// The value of the cell under the pointer or the keyboard focus, beside it.
+function showHeatTooltip(cellNode, text) {
+  const tooltip = byId("heat-tooltip");
+  tooltip.textContent = text;
+  tooltip.hidden = false;
+  const box = cellNode.getBoundingClientRect();
+  tooltip.style.left = `${window.scrollX + box.right + 6}px`;
+  tooltip.style.top = `${window.scrollY + box.top - 4}px`;
+}
+
+function hideHeatTooltip() {
+  byId("heat-tooltip").hidden = true;
+}
+
+// The cells are one stop of the Tab key; the arrow keys move between them (and Home, End).
+function heatKeys(svgNode, n) {
+  const cells = Array.from(svgNode.querySelectorAll(".heat-cell"));
+  const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
+  svgNode.addEventListener("keydown", (event) => {
+    const at = cells.indexOf(document.activeElement);
+    if (at < 0) return;
+    let next = null;
+    if (event.key in moves) {
+      const [di, dj] = moves[event.key];
+      const i = Math.min(n - 1, Math.max(0, Math.floor(at / n) + di));
+      const j = Math.min(n - 1, Math.max(0, (at % n) + dj));
+      next = i * n + j;
+    } else if (event.key === "Home") next = 0;
+    else if (event.key === "End") next = cells.length - 1;
+    if (next === null) return;
+    event.preventDefault();
+    cells[at].setAttribute("tabindex", "-1");
+    cells[next].setAttribute("tabindex", "0");
+    cells[next].focus();
+  });
+}
+
 function heatmap(experiment, index) {
-  const color = d3.scaleSequential(d3.interpolateBlues).domain([0, 1]);
   const matrix = experiment.cross_r || [];
   const names = experiment.class_names.length ? experiment.class_names : experiment.classes;
   const figure = el("figure", { className: "heatmap-figure", "data-id": experiment.id });
   const titleId = `heatmap-title-${experiment.id}`;
   figure.append(el("figcaption", { id: titleId }, experiment.label));
   if (!matrix.length) {
-    figure.append(el("p", { className: "hint", text: "No results: this run did not finish." }));
+    figure.append(el("p", { className: "hint", text: noResultsText(experiment) }));
     return figure;
   }
   const n = matrix.length;
@@ -222,10 +295,11 @@ function heatmap(experiment, index) {
   const height = top + n * cell + 100;
   const svgNode = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svgNode.setAttribute("class", "chart heatmap");
-  svgNode.setAttribute("role", "img");
+  svgNode.setAttribute("role", "group");
   svgNode.setAttribute("aria-labelledby", titleId);
   const svg = d3.select(svgNode).attr("viewBox", `0 0 ${size} ${height}`).attr("width", size).attr("height", height);
   const cells = matrix.flatMap((row, i) => row.map((value, j) => ({ i, j, value })));
+  const describe = (d) => `image of ${names[d.i]} vs shape ${names[d.j]}: |r| = ${fixed(d.value)}`;
   svg
     .append("g")
     .selectAll("rect")
@@ -236,9 +310,12 @@ function heatmap(experiment, index) {
     .attr("y", (d) => top + d.i * cell)
     .attr("width", cell - 1)
     .attr("height", cell - 1)
-    .attr("fill", (d) => (isNumber(d.value) ? color(d.value) : "#d8dde4"))
-    .append("title")
-    .text((d) => `image of ${names[d.i]} vs shape ${names[d.j]}: |r| = ${fixed(d.value)}`);
+    .attr("fill", (d) => (isNumber(d.value) ? HEAT(d.value) : NO_VALUE))
+    .attr("role", "img")
+    .attr("aria-label", describe)
+    .attr("tabindex", (_d, k) => (k === 0 ? 0 : -1))
+    .on("mouseenter focus", (event, d) => showHeatTooltip(event.currentTarget, describe(d)))
+    .on("mouseleave blur", hideHeatTooltip);
   svg
     .append("g")
     .selectAll("text")
@@ -257,6 +334,7 @@ function heatmap(experiment, index) {
     .attr("class", "heat-label")
     .attr("transform", (_d, j) => `translate(${left + j * cell + cell / 2},${top + n * cell + 6}) rotate(50)`)
     .text((d) => d);
+  heatKeys(svgNode, n);
   figure.append(svgNode);
   const table = el("table", { className: "data-table" });
   fillTable(
@@ -277,6 +355,33 @@ function heatmap(experiment, index) {
   return figure;
 }
 
+// The colour scale every heatmap shares, from 0 to 1, and the grey of a cell with no value.
+function heatLegend() {
+  const width = 260;
+  const svgNode = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svgNode.setAttribute("class", "heat-legend-scale");
+  svgNode.setAttribute("aria-hidden", "true");
+  const svg = d3.select(svgNode).attr("viewBox", `0 0 ${width + 20} 40`).attr("width", width + 20).attr("height", 40);
+  const gradient = svg.append("defs").append("linearGradient").attr("id", "heat-gradient");
+  gradient
+    .selectAll("stop")
+    .data(d3.range(0, 1.0001, 0.1))
+    .join("stop")
+    .attr("offset", (t) => `${t * 100}%`)
+    .attr("stop-color", (t) => HEAT(t));
+  svg.append("rect").attr("x", 10).attr("y", 4).attr("width", width).attr("height", 14).attr("fill", "url(#heat-gradient)").attr("stroke", "#9aa6b2");
+  const x = d3.scaleLinear().domain([0, 1]).range([10, 10 + width]);
+  svg.append("g").attr("class", "axis").attr("transform", "translate(0,18)").call(d3.axisBottom(x).ticks(5).tickSize(4));
+  const none = el("span", { className: "legend-swatch heat-none" });
+  none.style.background = NO_VALUE;
+  return [
+    el("span", { className: "heat-legend-label", text: "|r|, from 0 (white) to 1 (deep blue):" }),
+    svgNode,
+    el("span", { className: "heat-legend-none" }, none, "no value (a constant image)"),
+  ];
+}
+
 export function renderHeatmaps(data) {
+  byId("heatmap-legend").replaceChildren(...heatLegend());
   byId("heatmaps").replaceChildren(...data.experiments.map(heatmap));
 }

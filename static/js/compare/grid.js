@@ -2,7 +2,7 @@
 // the settings side by side, the snapshots of generation on a slider, and the grid as a PNG.
 // data: the answer of GET /api/v1/compare/.
 import { byId, el } from "../lib/dom.js";
-import { isNumber } from "../lib/format.js";
+import { STATUS_LABELS, formatPercent, isNumber } from "../lib/format.js";
 import { CELL, colorOf, d3, fixed, signed } from "./common.js";
 
 function settingValue(value) {
@@ -12,17 +12,23 @@ function settingValue(value) {
   return String(value);
 }
 
+// Under a column's name: its accuracy as every page writes it, or how far the run got.
+function experimentSummary(experiment) {
+  if (experiment.status === "done") return `accuracy ${formatPercent(experiment.accuracy)}`;
+  return STATUS_LABELS[experiment.status] || experiment.status;
+}
+
 function experimentHeader(data, experiment, index) {
   const swatch = el("span", { className: "legend-swatch", "aria-hidden": "true" });
   swatch.style.background = colorOf(index);
   const isBase = experiment.id === data.base;
   return el(
     "th",
-    { scope: "col", className: isBase ? "is-base" : null },
+    { scope: "col", className: isBase ? "is-base" : null, "data-id": experiment.id },
     swatch,
     experiment.label,
     isBase ? el("span", { className: "base-mark", text: " (base)" }) : null,
-    el("span", { className: "grid-sub", text: `accuracy ${fixed(experiment.accuracy, 3)}` }),
+    el("span", { className: "grid-sub", text: experimentSummary(experiment) }),
   );
 }
 
@@ -83,15 +89,31 @@ export function renderGrid(data) {
   );
 }
 
+const sameSetting = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+// The settings side by side. A setting that differs is a marked row, and each value that
+// differs from the base column's is a marked cell, in words as well as colour.
 export function renderSettings(data, showAll) {
   const rows = data.settings.filter((row) => showAll || row.differs);
+  const baseIndex = Math.max(0, data.experiments.findIndex((experiment) => experiment.id === data.base));
   byId("settings-same").hidden = rows.length > 0;
   const head = el(
     "tr",
     {},
     el("th", { scope: "col", text: "Setting" }),
-    ...data.experiments.map((e) => el("th", { scope: "col", text: e.label })),
+    ...data.experiments.map((e, index) =>
+      el("th", { scope: "col", className: index === baseIndex ? "is-base" : null }, e.label, index === baseIndex ? " (base)" : null),
+    ),
   );
+  const cell = (row, value, index) => {
+    const changed = row.differs && index !== baseIndex && !sameSetting(value, row.values[baseIndex]);
+    return el(
+      "td",
+      { className: changed ? "differs-from-base" : null },
+      settingValue(value),
+      changed ? el("span", { className: "visually-hidden", text: " (differs from the base)" }) : null,
+    );
+  };
   byId("settings-table").replaceChildren(
     el("caption", { className: "visually-hidden", text: showAll ? "Every setting" : "The settings that differ" }),
     el("thead", {}, head),
@@ -102,21 +124,40 @@ export function renderSettings(data, showAll) {
         el(
           "tr",
           { className: row.differs ? "is-different" : null, "data-setting": row.name },
-          el("th", { scope: "row", text: row.name.replaceAll("_", " ") }),
-          ...row.values.map((value) => el("td", { text: settingValue(value) })),
+          el(
+            "th",
+            { scope: "row" },
+            row.differs ? el("span", { className: "differs-mark", "aria-hidden": "true", text: "\u2260 " }) : null,
+            row.name.replaceAll("_", " "),
+            row.differs ? el("span", { className: "visually-hidden", text: " (differs)" }) : null,
+          ),
+          ...row.values.map((value, index) => cell(row, value, index)),
         ),
       ),
     ),
   );
 }
 
+// The snapshots of generation on a slider that starts at the first frame, with Play/Pause.
+const PLAY_FRAME_MS = 450;
+let playing = null; // the timer of the evolution being played
+
+function stopPlaying() {
+  clearInterval(playing);
+  playing = null;
+  const button = byId("scrub-play");
+  button.textContent = "Play";
+  button.setAttribute("aria-label", "Play the evolution");
+}
+
 export function renderScrubber(data) {
+  stopPlaying();
   const frames = d3.max(data.classes.flatMap((row) => row.cells.map((cell) => (cell ? cell.snapshot_frames : 0)))) || 0;
   byId("scrubber-section").hidden = frames < 2;
   if (frames < 2) return;
   const scrubber = byId("scrubber");
   scrubber.max = String(frames - 1);
-  scrubber.value = String(frames - 1);
+  scrubber.value = "0";
   const body = data.classes.map((row) =>
     el(
       "tr",
@@ -153,7 +194,27 @@ export function renderScrubber(data) {
       image.dataset.frame = String(own);
     }
   };
-  scrubber.oninput = show;
+  scrubber.oninput = () => {
+    stopPlaying();
+    show();
+  };
+  byId("scrub-play").onclick = () => {
+    if (playing) {
+      stopPlaying();
+      return;
+    }
+    // Played to the end, it starts again from the first frame.
+    if (Number(scrubber.value) >= frames - 1) scrubber.value = "0";
+    show();
+    const button = byId("scrub-play");
+    button.textContent = "Pause";
+    button.setAttribute("aria-label", "Pause the evolution");
+    playing = setInterval(() => {
+      scrubber.value = String(Number(scrubber.value) + 1);
+      show();
+      if (Number(scrubber.value) >= frames - 1) stopPlaying();
+    }, PLAY_FRAME_MS);
+  };
   show();
 }
 
