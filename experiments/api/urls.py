@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from experiments.api import derived, views
+from experiments.api import derived, estimate, views
 
 urlpatterns = [
     path("catalogue/", views.CatalogueView.as_view(), name="catalogue"),
@@ -15,6 +15,11 @@ urlpatterns = [
     ),
     path("architectures/", views.ArchitectureListView.as_view(), name="architectures"),
     path("experiments/", views.ExperimentListView.as_view(), name="experiment-list"),
+    path(
+        "experiments/estimate/",
+        estimate.ExperimentEstimateView.as_view(),
+        name="experiment-estimate",
+    ),
     path("experiments/<int:pk>/", views.ExperimentDetailView.as_view(), name="experiment-detail"),
     path(
         "experiments/<int:pk>/cancel/",
