@@ -295,6 +295,7 @@ STORAGES = {
 # CACHE_URL the cache is a table of the database (made by the accounts app's first migration);
 # CACHE_URL=redis://host:6379/1 names a Redis server instead.
 CACHE_URL = env_str("CACHE_URL", "")
+CACHES: dict[str, dict[str, object]]
 if CACHE_URL:
     CACHES = {
         "default": {
