@@ -26,6 +26,57 @@ API_ROOT = reverse_lazy("api:root")
 # A fixed draw so the noise thumbnails look the same on every visit.
 THUMBNAIL_SEED = 7
 
+# What the builder calls each run setting, beside its field and in the messages about it (an
+# error names the field by its label, never by its key).
+SETTING_LABELS = {
+    "classes": "Classes",
+    "model": "Model",
+    "initial_image": "Initial image",
+    "step_size": "Step size",
+    "epochs": "Epochs",
+    "seed": "Seed",
+    "optimizer": "Optimizer",
+    "learning_rate": "Learning rate",
+    "batch_size": "Batch size",
+    "validation_split": "Validation split",
+    "copies": "Copies per class",
+    "noise_amplitude": "Noise on copies",
+    "objective": "Objective",
+    "threshold": "Stop at probability",
+    "max_steps": "Iteration cap",
+    "clip": "Clipping",
+    "l2": "L2 decay",
+    "tv": "Total variation",
+    "blur_every": "Blur every",
+    "jitter": "Jitter",
+    "snapshot_every": "Snapshot every",
+    "highlight": "Highlighting",
+    "highlight_lambda": "Penalty weight λ",
+    "highlight_outside_relevant": "Outside yellow",
+}
+
+# The numeric settings under Advanced, in the order shown, each with what it does (the page
+# adds its bounds). Their bounds and defaults come from the run configuration and this site's caps.
+TRAINING_SETTINGS = {
+    "learning_rate": "Empty: the optimizer's own rate",
+    "batch_size": "Training images per optimizer step",
+    "validation_split": "Share of the training images held out to measure validation accuracy",
+    "copies": "Training images per class, each with a little noise",
+    "noise_amplitude": "The most noise added to a pixel of each copy",
+}
+GENERATION_SETTINGS = {
+    "threshold": "Generating a class's image stops once the model is this sure of it",
+    "max_steps": "The most generation steps per class",
+    "l2": "Shrinks the image towards black a little at every step; 0 turns it off",
+    "tv": "Penalises differences between neighbouring pixels, for smoother images; 0 turns it off",
+    "blur_every": "Blurs the image every this many steps; 0 turns it off",
+    "jitter": "Shifts the image by up to this many pixels at random at every step; 0 turns it off",
+    "snapshot_every": (
+        "Keeps the image every this many steps, for the compare view's evolution slider; "
+        "0 turns it off"
+    ),
+}
+
 INITIAL_IMAGE_LABELS = {
     "black": "Black",
     "white": "White",
@@ -40,6 +91,51 @@ class Thumbnail:
     name: str
     src: str
     is_noise: bool = False
+
+
+@dataclass(frozen=True)
+class NumberSetting:
+    """One numeric run setting as an input: its label, bounds, default and help."""
+
+    name: str
+    label: str
+    help: str
+    whole: bool
+    low: float
+    high: float
+    value: str
+
+    @property
+    def bounds(self) -> str:
+        """The bounds in words: "a whole number from 1 to 256", "more than 0, at most 10"."""
+        if self.whole:
+            return f"a whole number from {self.low:g} to {self.high:g}"
+        strict_low, strict_high = self.name in config.STRICT_MIN, self.name in config.STRICT_MAX
+        if not strict_low and not strict_high:
+            return f"from {self.low:g} to {self.high:g}"
+        low = f"more than {self.low:g}" if strict_low else f"at least {self.low:g}"
+        high = f"less than {self.high:g}" if strict_high else f"at most {self.high:g}"
+        return f"{low}, {high}"
+
+
+def number_settings(defaults: config.RunConfig, helps: dict[str, str]) -> list[NumberSetting]:
+    bounds = limits.setting_limits()
+    values = defaults.to_dict()
+    fields = []
+    for name, text in helps.items():
+        default = values[name]
+        fields.append(
+            NumberSetting(
+                name=name,
+                label=SETTING_LABELS[name],
+                help=text,
+                whole=isinstance(default, int),
+                low=bounds[name][0],
+                high=bounds[name][1],
+                value="" if default is None else str(default),
+            )
+        )
+    return fields
 
 
 def png_data_uri(image: np.ndarray, *, normalise: bool = True) -> str:
@@ -91,6 +187,9 @@ def _builder_settings(
         "maxClasses": limits.max_classes(),
         "limits": {name: list(bounds) for name, bounds in limits.setting_limits().items()},
         "strictMin": sorted(config.STRICT_MIN),
+        "strictMax": sorted(config.STRICT_MAX),
+        "labels": SETTING_LABELS,
+        "learningRates": config.DEFAULT_LEARNING_RATES,
         "defaults": {
             key: value for key, value in defaults.to_dict().items() if key not in {"classes"}
         },
@@ -120,6 +219,9 @@ def builder(request: HttpRequest) -> HttpResponse:
         "limits": limits.setting_limits(),
         "defaults": defaults,
         "min_classes": config.MIN_CLASSES,
+        "labels": SETTING_LABELS,
+        "training_settings": number_settings(defaults, TRAINING_SETTINGS),
+        "generation_settings": number_settings(defaults, GENERATION_SETTINGS),
         "builder_settings": _builder_settings(defaults, initial_images),
     }
     return render(request, "experiments/builder.html", context)

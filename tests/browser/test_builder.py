@@ -219,7 +219,7 @@ def test_bad_settings_are_shown_beside_their_fields(
     choose_epochs(page, 5000)
     page.get_by_role("button", name="Train and Visualize").click()
     expect(page.locator("#error-epochs")).to_have_text(
-        f"Must be at least 1 and at most {settings.MAX_EPOCHS}."
+        f"Epochs: must be at least 1 and at most {settings.MAX_EPOCHS}."
     )
     expect(page.get_by_label("Custom number of epochs")).to_have_attribute("aria-invalid", "true")
 

@@ -151,3 +151,25 @@ def test_result_rows_fit_the_window(
         assert set(generated) == {84} and set(template) == {42}, (generated, template)
     else:
         assert min(generated) >= 64 and min(template) >= 32, (generated, template)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_every_setting_fits_the_window(
+    page: Page, live_server: Any, alice: Any, viewport: dict[str, int]
+) -> None:
+    page.set_viewport_size(viewport)
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    page.get_by_text("Advanced").click()
+    page.get_by_role("button", name="Draw a class").click()
+    page.locator(".thumb[data-class=box]").click()
+    page.locator(".thumb[data-class=line]").click()
+    expect(page.locator("#run-estimate")).to_contain_text("Estimated worker time")
+    too_wide = page.evaluate(
+        """() => Array.from(
+             document.querySelectorAll('#builder-form input, #builder-form select, .step'))
+           .filter((node) => node.getClientRects().length)
+           .filter((node) => node.getBoundingClientRect().right > window.innerWidth + 0.5)
+           .map((node) => node.id || node.className)"""
+    )
+    assert too_wide == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]

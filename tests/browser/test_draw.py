@@ -189,7 +189,7 @@ def test_upload_edit_and_delete_an_own_class(
     text_file = tmp_path / "notes.png"
     text_file.write_text("not a picture")
     page.get_by_label("Or upload a picture").set_input_files(str(text_file))
-    expect(page.locator("#draw-error")).to_have_text("image: the file is not a PNG or JPEG image")
+    expect(page.locator("#draw-error")).to_have_text("Image: the file is not a PNG or JPEG image")
     page.get_by_role("button", name="Save class").click()
     expect(page.locator("#draw-error")).to_have_text("Give the class a name.")
 
@@ -213,7 +213,7 @@ def test_upload_edit_and_delete_an_own_class(
     page.get_by_role("button", name="Start from it").click()
     page.get_by_label("Name", exact=True).fill("RING")
     page.get_by_role("button", name="Save class").click()
-    expect(page.locator("#draw-error")).to_have_text("name: you already have a class named 'RING'")
+    expect(page.locator("#draw-error")).to_have_text("Name: you already have a class named 'RING'")
     assert ShapeClass.objects.count() == 1
 
     # Edit: rename and erase a pixel; the thumbnail follows.

@@ -3,6 +3,7 @@ seed, and new images from the stored weights. Trained for real (the queue runs i
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -49,7 +50,10 @@ def test_run_again_and_new_images_from_a_finished_row(
     form.get_by_label("Initial image").select_option("white")
     form.get_by_label("Step size").fill("0")
     form.get_by_role("button", name="Generate").click()
-    expect(first.locator(".follow-up-status")).to_contain_text("step_size")
+    # The error names the field by its label, as the form does.
+    expect(first.locator(".follow-up-status")).to_have_text(
+        re.compile(r"^Step size: must be more than 0 ")
+    )
     assert Experiment.objects.filter(owner=alice).count() == 2  # nothing queued
     form.get_by_label("Step size").fill("0.01")
     form.get_by_role("button", name="Generate").click()

@@ -173,13 +173,13 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
       body: JSON.stringify({ name, pixels: drawGrid.get("ink"), strokes: drawGrid.strokes }),
     });
     if (!response.ok) {
-      showError(describeErrors(response.body, response.status));
+      showError(describeErrors(response.body, response.status, settings.labels));
       return;
     }
     const shapeClass = response.body;
     const created = !editingId;
-    const item = classes.placeOwn(shapeClass);
-    if (created) item.querySelector(".thumb").setAttribute("aria-pressed", "true");
+    classes.placeOwn(shapeClass);
+    if (created) classes.select(shapeClass.key);
     editingId = shapeClass.id;
     panelTitle.textContent = `Edit “${shapeClass.name}”`;
     saveButton.textContent = "Save changes";
@@ -209,7 +209,7 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
       { method: existing ? "PUT" : "POST", body: JSON.stringify(payload) },
     );
     if (!response.ok) {
-      showError(describeErrors(response.body, response.status));
+      showError(describeErrors(response.body, response.status, settings.labels));
       return;
     }
     classes.highlights.set(ref, response.body);
@@ -223,7 +223,7 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
     if (!existing) return;
     const response = await apiFetch(`${settings.api}highlights/${existing.id}/`, { method: "DELETE" });
     if (response.status !== 204 && response.status !== 404) {
-      showError(describeErrors(response.body, response.status));
+      showError(describeErrors(response.body, response.status, settings.labels));
       return;
     }
     classes.highlights.delete(highlightRef);
@@ -264,7 +264,7 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
       const response = await apiFetch(`${settings.api}classes/convert/`, { method: "POST", body });
       if (!response.ok || !response.body || !response.body.pixels) {
         drawStatus.textContent = "";
-        showError(describeErrors(response.body, response.status));
+        showError(describeErrors(response.body, response.status, settings.labels));
         return;
       }
       drawGrid.load({ ink: response.body.pixels });

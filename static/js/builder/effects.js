@@ -123,7 +123,7 @@ export function setupEffects(settings, results) {
         results.redraw(detail.id);
         return;
       }
-      const message = describeErrors(response.body, response.status);
+      const message = describeErrors(response.body, response.status, settings.labels);
       button.replaceWith(el("span", { className: "result-error", role: "alert", text: message }));
     } catch (_error) {
       button.disabled = false;

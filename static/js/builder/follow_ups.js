@@ -108,7 +108,7 @@ export function setupFollowUps(settings, results) {
         status.textContent = `Started [${response.body.number}]: its row is at the top.`;
         return true;
       }
-      status.textContent = describeErrors(response.body, response.status);
+      status.textContent = describeErrors(response.body, response.status, settings.labels);
     } catch (_error) {
       status.textContent = "The server could not be reached. Try again.";
     } finally {

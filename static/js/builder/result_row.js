@@ -11,16 +11,29 @@ import {
 } from "../lib/format.js";
 import { resultTitle } from "../lib/result_title.js";
 
-// Settings worth repeating in a row's header when they differ from the defaults.
-const EXTRA_SETTINGS = {
-  objective: "objective",
-  max_steps: "iteration cap",
-  optimizer: "optimizer",
-  copies: "copies per class",
-  clip: "clipping",
-  learning_rate: "learning rate",
-  batch_size: "batch size",
-};
+// Settings worth repeating in a row's header when they differ from the defaults, named by
+// their labels in the builder (in lower case within the line, "L2" kept as it is).
+const EXTRA_SETTINGS = [
+  "objective",
+  "max_steps",
+  "threshold",
+  "optimizer",
+  "learning_rate",
+  "batch_size",
+  "validation_split",
+  "copies",
+  "noise_amplitude",
+  "clip",
+  "l2",
+  "tv",
+  "blur_every",
+  "jitter",
+  "snapshot_every",
+];
+
+function inLine(label) {
+  return /^.[A-Z0-9]/.test(label) ? label : label.charAt(0).toLowerCase() + label.slice(1);
+}
 
 function highlightSetting(config) {
   if (!config.highlight || config.highlight === "none") return null;
@@ -32,14 +45,15 @@ function highlightSetting(config) {
   return text;
 }
 
-function extraSettings(config, defaults) {
+function extraSettings(config, settings) {
   const parts = [];
   const highlighting = highlightSetting(config);
   if (highlighting) parts.push(highlighting);
-  for (const [key, label] of Object.entries(EXTRA_SETTINGS)) {
+  for (const key of EXTRA_SETTINGS) {
     if (!(key in config)) continue;
     const value = config[key];
-    if (value === defaults[key] || value === null) continue;
+    if (value === settings.defaults[key] || value === null) continue;
+    const label = inLine(settings.labels[key] || key);
     parts.push(typeof value === "boolean" ? `${label} ${value ? "on" : "off"}` : `${label} ${value}`);
   }
   return parts;
@@ -76,7 +90,7 @@ function metaLine(detail, context) {
     reuse.addEventListener("click", () => context.onReuseSeed(detail.seed));
     meta.append(el("span", {}, "seed ", el("strong", { text: String(detail.seed) }), " ", reuse));
   }
-  const extras = extraSettings(detail.config || {}, context.settings.defaults);
+  const extras = extraSettings(detail.config || {}, context.settings);
   if (extras.length) meta.append(el("span", { text: extras.join(" · ") }));
   const origin = originText(detail);
   if (origin) meta.append(el("span", { className: "result-origin", text: origin }));

@@ -1,8 +1,17 @@
 // Steps 2 to 4 of the Model Builder: the model and the run settings, checked against the
 // bounds the page was given (settings.limits, read from the run configuration on the server),
-// each error shown beside its field, and the run button that starts a run.
-import { apiFetch, messagesOf } from "../lib/api.js";
+// each error shown beside its field and named by the field's label, the run's estimated
+// worker time against the server's limit, and the run button that starts a run.
+import { apiFetch, describeErrors, fieldLabel, messagesOf } from "../lib/api.js";
 import { byId, el } from "../lib/dom.js";
+
+// How long the page waits after the last change before asking for a new estimate.
+const ESTIMATE_DELAY_MS = 250;
+
+// Seconds as the server writes a run's budget: "40 s", "5 min".
+function duration(seconds) {
+  return seconds < 90 ? `${Math.max(1, Math.round(seconds))} s` : `${Math.round(seconds / 60)} min`;
+}
 
 // classes: the chosen classes (setupClasses); onStarted(detail): a run was created.
 export function setupSettings(settings, { classes, onStarted }) {
@@ -18,6 +27,11 @@ export function setupSettings(settings, { classes, onStarted }) {
   const epochsCustom = byId("epochs_custom");
   const lambdaInput = byId("highlight_lambda");
   const outsideInput = byId("highlight_outside_relevant");
+  const optimizerSelect = byId("optimizer");
+  const learningRateInput = byId("learning_rate");
+  const estimateLine = byId("run-estimate");
+  const numberInputs = Array.from(form.querySelectorAll("input[data-setting]"));
+  const label = (field) => fieldLabel(field, settings.labels);
   let submitting = false;
 
   // ---------------------------------------------------------------- the run button
@@ -41,6 +55,7 @@ export function setupSettings(settings, { classes, onStarted }) {
     } else {
       runMessage.textContent = `Ready: ${count} classes.`;
     }
+    if (!submitting) scheduleEstimate();
   }
 
   // ---------------------------------------------------------------- step 3: hyperparameters
@@ -81,6 +96,14 @@ export function setupSettings(settings, { classes, onStarted }) {
     radio.addEventListener("change", syncHighlighting);
   }
   syncHighlighting();
+
+  // An empty learning rate is the optimizer's own: the field shows which.
+  function syncLearningRate() {
+    const rate = settings.learningRates[optimizerSelect.value];
+    learningRateInput.placeholder = rate === undefined ? "" : `${rate} (the optimizer's own)`;
+  }
+  optimizerSelect.addEventListener("change", syncLearningRate);
+  syncLearningRate();
 
   byId("seed-random").addEventListener("click", () => {
     seedInput.value = "";
@@ -124,7 +147,7 @@ export function setupSettings(settings, { classes, onStarted }) {
       const text = messagesOf(value).join(" ");
       const node = byId(`error-${field}`);
       if (node) {
-        node.textContent = text;
+        node.textContent = `${label(field)}: ${text}`;
         node.hidden = false;
         if (advanced.contains(node)) advanced.open = true;
         const input = fieldInput(field);
@@ -133,7 +156,7 @@ export function setupSettings(settings, { classes, onStarted }) {
       } else if (["detail", "non_field_errors", "config"].includes(field)) {
         general.push(text);
       } else {
-        general.push(`${field.replaceAll("_", " ")}: ${text}`);
+        general.push(`${label(field)}: ${text}`);
       }
     }
     if (general.length) {
@@ -145,19 +168,24 @@ export function setupSettings(settings, { classes, onStarted }) {
 
   // ---------------------------------------------------------------- collect and check
 
+  // A number within the setting's bounds, or the reason it is not (after the field's label).
   function checkNumber(raw, name, { integer = false, optional = false } = {}) {
     const [low, high] = settings.limits[name];
     const strictLow = settings.strictMin.includes(name);
+    const strictHigh = settings.strictMax.includes(name);
     const text = String(raw ?? "").trim();
     if (text === "") {
-      return optional ? { value: undefined } : { error: "Enter a value." };
+      return optional ? { value: undefined } : { error: "enter a value." };
     }
     const value = Number(text);
-    if (!Number.isFinite(value)) return { error: "Enter a number." };
-    if (integer && !Number.isInteger(value)) return { error: "Enter a whole number." };
-    const lowText = strictLow ? `more than ${low}` : `at least ${low}`;
-    if ((strictLow && value <= low) || (!strictLow && value < low) || value > high) {
-      return { error: `Must be ${lowText} and at most ${high}.` };
+    if (!Number.isFinite(value)) return { error: "enter a number." };
+    if (integer && !Number.isInteger(value)) return { error: "enter a whole number." };
+    const tooLow = strictLow ? value <= low : value < low;
+    const tooHigh = strictHigh ? value >= high : value > high;
+    if (tooLow || tooHigh) {
+      const lowText = strictLow ? `more than ${low}` : `at least ${low}`;
+      const highText = strictHigh ? `less than ${high}` : `at most ${high}`;
+      return { error: `must be ${lowText} and ${highText}.` };
     }
     return { value };
   }
@@ -175,7 +203,7 @@ export function setupSettings(settings, { classes, onStarted }) {
       model: (form.querySelector('input[name="model"]:checked') || {}).value,
       initial_image: initialInput.value,
       objective: byId("objective").value,
-      optimizer: byId("optimizer").value,
+      optimizer: optimizerSelect.value,
       clip: byId("clip").checked,
       highlight: highlightMethod(),
     };
@@ -194,8 +222,13 @@ export function setupSettings(settings, { classes, onStarted }) {
       ["step_size", chosenValue("step_size_choice", stepCustom), {}],
       ["epochs", chosenValue("epochs_choice", epochsCustom), { integer: true }],
       ["seed", seedInput.value, { integer: true, optional: true }],
-      ["max_steps", byId("max_steps").value, { integer: true }],
-      ["copies", byId("copies").value, { integer: true }],
+      // Advanced: each field says whether it takes whole numbers; only the learning rate may
+      // be left empty (the optimizer's own).
+      ...numberInputs.map((input) => [
+        input.dataset.setting,
+        input.value,
+        { integer: input.step === "1", optional: input.dataset.setting === "learning_rate" },
+      ]),
     ];
     for (const [name, raw, options] of numbers) {
       const checked = checkNumber(raw, name, options);
@@ -203,6 +236,70 @@ export function setupSettings(settings, { classes, onStarted }) {
       else if (checked.value !== undefined) payload[name] = checked.value;
     }
     return { payload, errors };
+  }
+
+  // ---------------------------------------------------------------- the estimate
+
+  let estimateTimer = null;
+  let estimateAsked = 0; // the latest request: an older answer arriving late is dropped
+
+  function scheduleEstimate() {
+    clearTimeout(estimateTimer);
+    estimateTimer = setTimeout(requestEstimate, ESTIMATE_DELAY_MS);
+  }
+
+  function showEstimate(text, { over = false } = {}) {
+    estimateLine.textContent = text;
+    estimateLine.classList.toggle("is-over", over);
+  }
+
+  async function requestEstimate() {
+    const asked = ++estimateAsked;
+    const { payload, errors } = collect();
+    if (errors.classes) {
+      showEstimate(`Select at least ${settings.minClasses} shapes for an estimate of the run's worker time.`);
+      return;
+    }
+    if (Object.keys(errors).length) {
+      const fields = Object.keys(errors).map(label).join(", ");
+      showEstimate(`No estimate of the run's worker time until these are within bounds: ${fields}.`);
+      return;
+    }
+    try {
+      const response = await apiFetch(`${settings.api}experiments/estimate/`, {
+        method: "POST",
+        body: JSON.stringify(payload),
+      });
+      if (asked !== estimateAsked) return;
+      if (response.ok && response.body) {
+        const { seconds, limit } = response.body;
+        if (seconds > limit) {
+          showEstimate(
+            `Estimated worker time: about ${duration(seconds)}, more than the ${duration(limit)} ` +
+              "a run may take here: use fewer epochs, copies, classes or steps, a larger batch, or a smaller model.",
+            { over: true },
+          );
+        } else {
+          showEstimate(`Estimated worker time: about ${duration(seconds)} of the ${duration(limit)} a run may take here.`);
+        }
+      } else if (response.status === 400) {
+        showEstimate(`No estimate: ${describeErrors(response.body, response.status, settings.labels)}`, {
+          over: true,
+        });
+      } else {
+        showEstimate("");
+      }
+    } catch (_error) {
+      if (asked === estimateAsked) showEstimate("");
+    }
+  }
+
+  // Any run setting changed (the drawing panel's fields are not run settings).
+  const drawPanel = byId("draw-panel");
+  for (const type of ["input", "change"]) {
+    form.addEventListener(type, (event) => {
+      if (!drawPanel.contains(event.target)) scheduleEstimate();
+    });
   }
 
   // ---------------------------------------------------------------- step 4: run

@@ -44,13 +44,21 @@ export function messagesOf(value) {
   return [String(value)];
 }
 
-// An error body as one sentence, each message after the field it names.
-export function describeErrors(body, status) {
+// What a person calls a field: its label from labels ({key: label}) when the page has one,
+// else its key in words ("step_size" -> "Step size").
+export function fieldLabel(field, labels = {}) {
+  if (labels[field]) return labels[field];
+  const words = String(field).replaceAll("_", " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+// An error body as one sentence, each message after the label of the field it names.
+export function describeErrors(body, status, labels = {}) {
   if (!body) return `The server answered HTTP ${status}.`;
   const parts = [];
   for (const [field, value] of Object.entries(body)) {
     const text = messagesOf(value).join(" ");
-    parts.push(["detail", "non_field_errors"].includes(field) ? text : `${field}: ${text}`);
+    parts.push(["detail", "non_field_errors"].includes(field) ? text : `${fieldLabel(field, labels)}: ${text}`);
   }
   return parts.join(" ");
 }
