@@ -39,6 +39,11 @@ def stroke(page: Page, canvas_id: str, *cells: tuple[int, int]) -> None:
     page.mouse.up()
 
 
+def percent(share: float) -> str:
+    """A share as the effects table writes it: a percentage with one decimal."""
+    return f"{share * 100:.1f}%"
+
+
 def page_problems(page: Page) -> list[str]:
     """A list that fills with the page's script errors and console errors."""
     problems: list[str] = []
@@ -156,8 +161,8 @@ def test_draw_derive_train_highlight_and_compare(
     expect(row.locator(".result-meta")).to_contain_text("highlighting: penalty, λ 10")
     effects_row = row.locator(f'.effects-table tr[data-class="{house_key}"]')
     expect(effects_row.locator("th")).to_have_text("House")
-    expect(effects_row.locator(".effect-energy")).to_have_text(f"{effect['energy_share']:.3f}")
-    expect(effects_row.locator(".effect-saliency")).to_have_text(f"{effect['saliency_share']:.3f}")
+    expect(effects_row.locator(".effect-energy")).to_have_text(percent(effect["energy_share"]))
+    expect(effects_row.locator(".effect-saliency")).to_have_text(percent(effect["saliency_share"]))
 
     # The comparison: the same run without highlighting, side by side.
     row.get_by_role("button", name="Run experiment 2 again without highlighting, same seed").click()
@@ -170,10 +175,10 @@ def test_draw_derive_train_highlight_and_compare(
     heading = f"Without highlighting [{baseline.number}]"
     expect(row.locator(".effects-table")).to_contain_text(heading)
     expect(effects_row.locator(".baseline-energy")).to_have_text(
-        f"{plain_effect['energy_share']:.3f}"
+        percent(plain_effect["energy_share"])
     )
     expect(effects_row.locator(".baseline-saliency")).to_have_text(
-        f"{plain_effect['saliency_share']:.3f}"
+        percent(plain_effect["saliency_share"])
     )
     assert problems == []
 

@@ -29,6 +29,7 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
   let mode = null; // "draw" or "highlight" while the panel is open
   let editingId = null; // the drawn class being changed, null for a new one
   let highlightRef = null; // the class being highlighted
+  let suggestedName = ""; // the name a derive or an upload filled in, until the user types
 
   const syncHistoryButtons = (grid) => {
     if (grid !== activeGrid()) return;
@@ -107,6 +108,7 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
     saveButton.textContent = shapeClass ? "Save changes" : "Save class";
     highlightDelete.hidden = true;
     nameInput.value = shapeClass ? shapeClass.name : "";
+    suggestedName = "";
     uploadInput.value = "";
     drawGrid.reset({ ink: shapeClass ? shapeClass.pixels : null });
     nameInput.focus();
@@ -268,9 +270,7 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
         return;
       }
       drawGrid.load({ ink: response.body.pixels });
-      if (!nameInput.value.trim()) {
-        nameInput.value = file.name.replace(/\.[^.]*$/, "").slice(0, nameInput.maxLength);
-      }
+      suggestName(file.name.replace(/\.[^.]*$/, ""));
       drawStatus.textContent = "The picture is on the grid: touch it up, name it and save.";
     } catch (_error) {
       drawStatus.textContent = "";
@@ -278,13 +278,32 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
     }
   }
 
+  // Deriving or uploading starts a new class, even right after saving one (which leaves the
+  // panel editing it): the saved class is neither overwritten nor its name carried over.
+  function startNewClass() {
+    if (editingId === null) return;
+    editingId = null;
+    nameInput.value = "";
+    suggestedName = "";
+    panelTitle.textContent = "Draw a class";
+    saveButton.textContent = "Save class";
+  }
+
+  // A new class is named after what it started from, unless the user named it: a second
+  // derive renames it (no stale "Triangle variant" on a box), a typed name is kept.
+  function suggestName(name) {
+    startNewClass();
+    const current = nameInput.value.trim();
+    if (current && current !== suggestedName) return;
+    suggestedName = name.slice(0, nameInput.maxLength);
+    nameInput.value = suggestedName;
+  }
+
   async function deriveFrom(ref) {
     showError("");
     try {
       drawGrid.load({ ink: await classes.pixelsOf(ref) });
-      if (!nameInput.value.trim()) {
-        nameInput.value = `${classes.label(ref)} variant`.slice(0, nameInput.maxLength);
-      }
+      suggestName(`${classes.label(ref)} variant`);
       drawStatus.textContent = `Started from ${classes.label(ref)}.`;
     } catch (error) {
       showError(error.message);

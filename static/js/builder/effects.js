@@ -5,10 +5,6 @@ import { apiFetch, describeErrors } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { FINISHED, STATUS_LABELS, formatPercent } from "../lib/format.js";
 
-function shareText(value) {
-  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(3) : "–";
-}
-
 function effectsTable(detail, effects, baseline) {
   const config = detail.config || {};
   const highlighted = config.highlight && config.highlight !== "none";
@@ -49,10 +45,10 @@ function effectsTable(detail, effects, baseline) {
         { dataset: { class: effect.key } },
         el("th", { scope: "row", text: names.get(effect.key) || effect.key }),
         el("td", { text: formatPercent(effect.area_share) }),
-        el("td", { className: "effect-energy", text: shareText(effect.energy_share) }),
-        el("td", { className: "effect-saliency", text: shareText(effect.saliency_share) }),
-        compared ? el("td", { className: "baseline-energy", text: shareText(other && other.energy_share) }) : null,
-        compared ? el("td", { className: "baseline-saliency", text: shareText(other && other.saliency_share) }) : null,
+        el("td", { className: "effect-energy", text: formatPercent(effect.energy_share) }),
+        el("td", { className: "effect-saliency", text: formatPercent(effect.saliency_share) }),
+        compared ? el("td", { className: "baseline-energy", text: formatPercent(other && other.energy_share) }) : null,
+        compared ? el("td", { className: "baseline-saliency", text: formatPercent(other && other.saliency_share) }) : null,
       ),
     );
   }
@@ -60,7 +56,7 @@ function effectsTable(detail, effects, baseline) {
     "table",
     { className: "effects-table" },
     el("caption", {
-      text: "Inside each red region: share of the generated image's energy and of the model's saliency (0 = ignored)",
+      text: "Inside each red region: its share of the picture, and the share of the generated image's energy and of the model's saliency found there (0% = ignored)",
     }),
     head,
     body,

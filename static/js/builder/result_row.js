@@ -3,6 +3,7 @@
 import { el } from "../lib/dom.js";
 import {
   STATUS_LABELS,
+  countOf,
   formatLoss,
   formatNumber,
   formatPercent,
@@ -173,8 +174,8 @@ function card(result, config, defaults) {
   const threshold = config.threshold ?? defaults.threshold;
   const cap = config.max_steps ?? result.steps;
   const reachedText = result.reached
-    ? `✓ reached p > ${threshold} in ${result.steps} steps`
-    : `✗ not reached within the cap of ${cap} steps (p = ${formatNumber(result.probability, 2)})`;
+    ? `✓ reached p > ${threshold} in ${countOf(result.steps, "step")}`
+    : `✗ not reached within the cap of ${countOf(cap, "step")} (p = ${formatNumber(result.probability, 2)})`;
   return el(
     "li",
     { className: "card", dataset: { class: result.class } },

@@ -12,6 +12,11 @@ export const FINISHED = new Set(["done", "failed", "cancelled"]);
 
 export const isNumber = (value) => typeof value === "number" && Number.isFinite(value);
 
+// "1 step", "12 steps": a count with its noun in the right number.
+export function countOf(count, singular, plural = `${singular}s`) {
+  return `${count} ${count === 1 ? singular : plural}`;
+}
+
 export function formatNumber(value, digits) {
   return isNumber(value) ? value.toFixed(digits) : "–";
 }

@@ -2,6 +2,7 @@
 // the Model Builder's rows and the history's alike: one renderer, fed with the experiment's
 // number and settings and the page's labels of models and pictures of initial images.
 import { el } from "./dom.js";
+import { countOf } from "./format.js";
 
 // detail: {id, number, config}; labels: {architectures: {name: label},
 // initialImages: {key: {name, src}}}.
@@ -25,6 +26,6 @@ export function resultTitle(detail, labels) {
   } else {
     title.append(String(config.initial_image ?? "?"));
   }
-  title.append(`, ${config.step_size}, ${config.epochs} epochs`);
+  title.append(`, ${config.step_size}, ${countOf(config.epochs, "epoch")}`);
   return title;
 }
