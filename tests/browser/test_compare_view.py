@@ -59,6 +59,9 @@ def test_the_comparison_uses_the_window_and_reads_at_a_glance(
     model_row = page.locator("#settings-table tr[data-setting=model]")
     expect(model_row).to_have_class(re.compile("is-different"))
     expect(model_row.locator("td.differs-from-base")).to_have_text(["cnn (differs from the base)"])
+    # Classes by name, as the rest of the page names them.
+    classes = page.locator("#settings-table tr[data-setting=classes] td")
+    expect(classes.first).to_have_text("Box, Vertical line, Circle")
     same = page.locator("#settings-table tr[data-setting=step_size]")
     expect(same.locator("td.differs-from-base")).to_have_count(0)
     background = "td => getComputedStyle(td).backgroundColor"

@@ -5,9 +5,10 @@ import { byId, el } from "../lib/dom.js";
 import { STATUS_LABELS, formatPercent, isNumber } from "../lib/format.js";
 import { CELL, colorOf, d3, fixed, signed } from "./common.js";
 
-function settingValue(value) {
+// names: class key -> the name the comparison gives it (a list of classes is written by name).
+function settingValue(value, names) {
   if (value === null || value === undefined) return "–";
-  if (Array.isArray(value)) return value.join(", ");
+  if (Array.isArray(value)) return value.map((item) => names.get(item) ?? item).join(", ");
   if (typeof value === "boolean") return value ? "on" : "off";
   return String(value);
 }
@@ -96,6 +97,7 @@ const sameSetting = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? 
 export function renderSettings(data, showAll) {
   const rows = data.settings.filter((row) => showAll || row.differs);
   const baseIndex = Math.max(0, data.experiments.findIndex((experiment) => experiment.id === data.base));
+  const names = new Map(data.classes.map((row) => [row.key, row.name]));
   byId("settings-same").hidden = rows.length > 0;
   const head = el(
     "tr",
@@ -110,7 +112,7 @@ export function renderSettings(data, showAll) {
     return el(
       "td",
       { className: changed ? "differs-from-base" : null },
-      settingValue(value),
+      settingValue(value, names),
       changed ? el("span", { className: "visually-hidden", text: " (differs from the base)" }) : null,
     );
   };
