@@ -67,7 +67,7 @@ async function load() {
   // (not at every poll, which would reset the slider and the open tables).
   const statuses = (body) => (body ? body.experiments.map((e) => e.status).join() : "");
   if (!previous || statuses(previous) !== statuses(data) || previous.base !== data.base) render();
-  if (active.length) setTimeout(load, settings.pollMs * 2);
+  if (active.length) setTimeout(load, settings.pollMs * 3);
 }
 
 function waitItem(experiment) {

@@ -331,9 +331,14 @@ async function cancel(row, button) {
     // The cancelled run's row is shown at once; a run that ended first shows at the next poll.
     if (response.ok && response.body && (await update(row, response.body))) {
       followed.delete(Number(row.dataset.id));
+      return;
     }
   } catch (_error) {
     // The next poll shows the true state either way.
+  }
+  if (button.isConnected) {
+    button.disabled = false;
+    button.textContent = "Cancel";
   }
 }
 
