@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from experiments.models import ClassResult, Experiment
 
 
 def experiment_list(*, user: AbstractBaseUser) -> QuerySet[Experiment]:
-    """The user's experiments, newest first, with their results in one extra query."""
+    """The user's experiments, newest first, with their results in one extra query and the
+    number of the run each follow-up came from (``source_number``) in the same query."""
     results = ClassResult.objects.defer("image_raw", "snapshots").order_by("position")
     return (
         Experiment.objects.filter(owner=user)
         .defer("trained_on")
+        .annotate(source_number=F("source__number"))
         .prefetch_related(Prefetch("results", queryset=results))
         .order_by("-created_at", "-id")
     )
