@@ -236,6 +236,8 @@ class ImageConvertView(generics.GenericAPIView):
 
     parser_classes = [MultiPartParser]
     serializer_class = ImageUploadSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "image_convert"
 
     @extend_schema(
         request={"multipart/form-data": ImageUploadSerializer},

@@ -372,6 +372,10 @@ REST_FRAMEWORK = {
         "experiment_revisualize": env_str("EXPERIMENT_REVISUALIZE_RATE", "30/minute"),
         "events": env_str("EVENTS_RATE", "120/minute"),
         "token": env_str("TOKEN_RATE", "20/minute"),
+        # Decoding a picture costs memory and time: uploads are converted at this rate.
+        "image_convert": env_str("IMAGE_CONVERT_RATE", "30/minute"),
+        # The builder asks for an estimate as settings change (debounced), per user.
+        "experiment_estimate": env_str("EXPERIMENT_ESTIMATE_RATE", "240/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Rate limits count per client address as TRUSTED_PROXIES defines it; left unset, DRF

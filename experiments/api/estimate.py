@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from experiments import services
 from experiments.api.schema import FIELD_ERRORS
@@ -47,6 +48,8 @@ class ExperimentEstimateView(generics.GenericAPIView):
     limit per run. Nothing is stored or started; invalid settings are a 400 as for a create."""
 
     serializer_class = ExperimentCreateSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "experiment_estimate"
 
     @extend_schema(
         request=ExperimentCreateSerializer,

@@ -64,3 +64,21 @@ def test_pictures_of_every_depth_still_convert(alice_api: APIClient, mode: str) 
     assert response.status_code == 200, response.json()
     array = np.asarray(response.json()["pixels"])
     assert array.shape == (28, 28) and array[10, 10] > 0.9 and array[0, 0] < 0.1
+
+
+def test_converting_pictures_is_throttled_per_user(
+    alice_api: APIClient, bob_api: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rest_framework.throttling import ScopedRateThrottle
+
+    # DRF reads the rates once, when the throttle class is defined.
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "image_convert": "2/minute"}
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)
+    data = png(square(60, "L", 200))
+
+    def convert(client: APIClient) -> int:
+        upload = SimpleUploadedFile("shape.png", data, content_type="image/png")
+        return client.post(CONVERT, {"image": upload}, format="multipart").status_code
+
+    assert [convert(alice_api) for _ in range(3)] == [200, 200, 429]
+    assert convert(bob_api) == 200
