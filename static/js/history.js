@@ -4,7 +4,8 @@
 // saved comparisons, starts the paper's scenarios, and follows the runs still going.
 import { apiFetch, messagesOf } from "./lib/api.js";
 import { el, readJson } from "./lib/dom.js";
-import { STATUS_LABELS, formatPercent, progressPercent, progressText } from "./lib/format.js";
+import { STATUS_LABELS } from "./lib/format.js";
+import { endAnnouncement, updateProgress } from "./lib/progress.js";
 import { resultTitle } from "./lib/result_title.js";
 
 const settings = readJson("history-settings");
@@ -226,28 +227,13 @@ function showBadge(row, status) {
 
 function showProgress(row, detail) {
   showBadge(row, detail.status);
-  const track = row.querySelector(".progress-track");
-  const fill = row.querySelector(".progress-fill");
-  const text = row.querySelector(".progress-text");
-  if (!track || !fill || !text) return;
-  const percent = progressPercent(detail);
-  const description = progressText(detail);
-  fill.style.width = `${percent}%`;
-  track.setAttribute("aria-valuenow", String(percent));
-  track.setAttribute("aria-valuetext", `${percent}%: ${description}`);
-  text.textContent = `${percent}% · ${description}`;
+  updateProgress(row, detail);
 }
 
 // Screen readers hear when a run on the page ends, in the builder's words.
 function announce(row, detail) {
   const label = `Experiment ${row.querySelector(".select-experiment")?.dataset.number ?? detail.number}`;
-  if (detail.status === "done") {
-    announcer.textContent = `${label} finished: accuracy ${formatPercent(detail.accuracy)}.`;
-  } else if (detail.status === "failed") {
-    announcer.textContent = `${label} failed: ${detail.error || "no reason given"}.`;
-  } else {
-    announcer.textContent = `${label} was cancelled.`;
-  }
+  announcer.textContent = endAnnouncement(label, detail);
 }
 
 // The row as the server now renders it on this page of the list: null when the request

@@ -136,22 +136,6 @@ function progressBlock(detail, context) {
   );
 }
 
-// While a run stays queued or running only its progress changes: update it in place so the
-// bar glides and keyboard focus on the cancel button is kept. False when the row has no bar.
-export function updateProgress(element, detail) {
-  const track = element.querySelector(".progress-track");
-  const fill = element.querySelector(".progress-fill");
-  const text = element.querySelector(".progress-text");
-  if (!track || !fill || !text) return false;
-  const percent = progressPercent(detail);
-  const description = progressText(detail);
-  fill.style.width = `${percent}%`;
-  track.setAttribute("aria-valuenow", String(percent));
-  track.setAttribute("aria-valuetext", `${percent}%: ${description}`);
-  text.textContent = `${percent}% · ${description}`;
-  return true;
-}
-
 function rCell(result) {
   const cell = el("p", { className: "card-r" }, "|r| = ");
   if (typeof result.r === "number" && Number.isFinite(result.r)) {

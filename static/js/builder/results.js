@@ -2,8 +2,9 @@
 // time, each polled until its run finishes, with a Cancel button while it runs.
 import { apiFetch } from "../lib/api.js";
 import { byId, scrollBehaviour } from "../lib/dom.js";
-import { FINISHED, formatPercent } from "../lib/format.js";
-import { renderRow, updateProgress } from "./result_row.js";
+import { FINISHED } from "../lib/format.js";
+import { endAnnouncement, updateProgress } from "../lib/progress.js";
+import { renderRow } from "./result_row.js";
 
 // onReuseSeed(seed): what a row's "Reuse seed" does. The returned object lets other parts
 // add blocks under finished rows (addSection) and hear of every row drawn (onUpdate).
@@ -70,13 +71,7 @@ export function setupResults(settings, { onReuseSeed }) {
   // Screen readers hear when a run they started ends, without the chatter of every poll.
   function announce(detail) {
     const label = `Experiment ${detail.number ?? detail.id}`;
-    if (detail.status === "done") {
-      announcer.textContent = `${label} finished: accuracy ${formatPercent(detail.accuracy)}.`;
-    } else if (detail.status === "failed") {
-      announcer.textContent = `${label} failed: ${detail.error || "no reason given"}.`;
-    } else {
-      announcer.textContent = `${label} was cancelled.`;
-    }
+    announcer.textContent = endAnnouncement(label, detail);
   }
 
   function watch(detail) {
