@@ -11,6 +11,8 @@ TensorFlow state would hang forked workers.
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -92,6 +94,15 @@ def bob(django_user_model: Any) -> Any:
 
 
 @pytest.fixture
+def staff_client(django_user_model: Any) -> Client:
+    """A superuser named root, signed in: the admin console's tests."""
+    staff = django_user_model.objects.create_superuser("root", "root@example.org", "x" * 16)
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
 def alice_client(alice: Any) -> Client:
     client = Client()
     client.force_login(alice)
@@ -133,6 +144,32 @@ def database_url(settings_dict: dict[str, Any]) -> str:
         port = settings_dict.get("PORT") or 5432
         return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
     raise NotImplementedError(f"no worker for tests on {engine}")
+
+
+def run_in_another_process(code: str, **environment: str) -> list[str]:
+    """Runs ``code`` in ``manage.py shell``, a separate Python process on this test's
+    database and with no cache of this process's (no CACHE_URL), as another web server would;
+    returns the words it printed. A test using it needs ``django_db(transaction=True)``, so
+    that the other process sees this one's rows."""
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "shapeshop_site.settings",
+        "DATABASE_URL": database_url(connection.settings_dict),
+        **environment,
+    }
+    env.pop("CACHE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
 
 
 StartWorkers = Callable[..., Worker]

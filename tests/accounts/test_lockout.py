@@ -7,9 +7,6 @@ outside in tests/reliability/test_security.py.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +18,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from time_machine import TimeMachineFixture
 
-from tests.conftest import PASSWORD, ROOT, database_url
+from tests.conftest import PASSWORD, run_in_another_process
 
 WRONG = "not-the-password-at-all"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -92,22 +89,7 @@ def test_failures_made_in_another_process_lock_this_one_out(alice: Any, settings
         "        content_type='application/json', REMOTE_ADDR='10.9.9.9')\n"
         "    print(response.status_code)\n"
     )
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shapeshop_site.settings",
-        "DATABASE_URL": database_url(connection.settings_dict),
-    }
-    environment.pop("CACHE_URL", None)  # each process its own cache, as without CACHE_URL
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", fail_three_times],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["400", "400", "400"]
+    assert run_in_another_process(fail_three_times) == ["400", "400", "400"]
     assert attempts("alice", "10.9.9.9") == 3
 
     assert token(Client(), "alice", PASSWORD, address="10.9.9.9").status_code == 429

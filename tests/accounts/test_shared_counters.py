@@ -4,9 +4,6 @@ that would keep them in one process's memory (shapeshop_site/checks.py)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -17,7 +14,7 @@ from django.db import connection
 from django.test import Client
 
 from shapeshop_site.checks import counters_are_shared
-from tests.conftest import ROOT, database_url
+from tests.conftest import run_in_another_process
 
 LOCAL_MEMORY = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -44,23 +41,9 @@ def test_two_processes_count_one_rate_limit(monkeypatch: pytest.MonkeyPatch) -> 
         "        content_type='application/json', REMOTE_ADDR='10.8.8.8')\n"
         "    print(response.status_code)\n"
     )
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "shapeshop_site.settings",
-        "DATABASE_URL": database_url(connection.settings_dict),
-        "TOKEN_RATE": "3/minute",
-    }
-    environment.pop("CACHE_URL", None)  # the default, as on a server without one
-    result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "--verbosity", "0", "-c", make_three_requests],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["400", "400", "400"]  # wrong passwords, not yet limited
+    # Wrong passwords, not yet limited:
+    printed = run_in_another_process(make_three_requests, TOKEN_RATE="3/minute")
+    assert printed == ["400", "400", "400"]
 
     rates = {**ScopedRateThrottle.THROTTLE_RATES, "token": "3/minute"}
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", rates)

@@ -11,6 +11,7 @@ from drawing import services as drawing_services
 from experiments import services
 from experiments.models import Experiment
 from tests.conftest import PASSWORD
+from tests.support.browser import collect_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,16 +30,7 @@ def test_admin_lists_show_sharp_thumbnails_within_the_policy(
     config = {"classes": ["box", "line"], "epochs": 2, "max_steps": 5, "seed": 1}
     services.experiment_create(user=alice, config=config)
     assert Experiment.objects.get().status == "done"
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: violations.append(f"{page.url}: {error}"))
+    violations = collect_violations(page)
     page.goto(f"{live_server.url}/admin/login/?next=/admin/")
     page.fill("input[name=username]", "root")
     page.fill("input[name=password]", PASSWORD)

@@ -16,14 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def staff_client(django_user_model: Any) -> Client:
-    admin = django_user_model.objects.create_superuser("root", "root@example.org", "x" * 16)
-    client = Client()
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def done_experiment(alice: Any) -> Experiment:
     config = {"classes": ["box", "line"], "epochs": 2, "seed": 1, "max_steps": 5}
     experiment = services.experiment_create(user=alice, config=config)

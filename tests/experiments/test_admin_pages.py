@@ -25,14 +25,6 @@ THUMBNAIL = re.compile(r"<img\b[^>]*>")
 
 
 @pytest.fixture
-def staff_client(django_user_model: Any) -> Client:
-    admin = django_user_model.objects.create_superuser("root", "root@example.org", "x" * 16)
-    client = Client()
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def records(alice: Any) -> dict[str, Any]:
     """One of each: a finished run with its results, a drawn class, a highlight."""
     drawn = drawing_services.drawn_class_save(user=alice, name="Bar", pixels=BAR)

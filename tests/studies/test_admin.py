@@ -22,14 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client_(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("root", password="x" * 16)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def logged(alice: Any, study: Study) -> Study:
     services.participant_join(user=alice, invite_code=study.invite_code)
     services.events_record(
@@ -52,8 +44,8 @@ PAGES = [
 
 
 @pytest.mark.parametrize("url", PAGES)
-def test_staff_see_every_table(admin_client_: Client, logged: Study, url: str) -> None:
-    assert admin_client_.get(url.format(pk=logged.pk)).status_code == 200
+def test_staff_see_every_table(staff_client: Client, logged: Study, url: str) -> None:
+    assert staff_client.get(url.format(pk=logged.pk)).status_code == 200
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -63,35 +55,35 @@ def test_non_staff_cannot_reach_the_console(alice_client: Client, logged: Study,
 
 
 def test_the_database_queue_is_in_the_console_when_it_is_the_broker(
-    admin_client_: Client, alice_client: Client, settings: Any
+    staff_client: Client, alice_client: Client, settings: Any
 ) -> None:
     if "orm" not in settings.Q_CLUSTER:
         pytest.skip("the Redis broker has no queue table to show")
-    assert admin_client_.get("/admin/django_q/ormq/").status_code == 200
+    assert staff_client.get("/admin/django_q/ormq/").status_code == 200
     assert alice_client.get("/admin/django_q/ormq/").status_code == 302
 
 
-def test_events_are_read_only_in_the_console(admin_client_: Client, logged: Study) -> None:
+def test_events_are_read_only_in_the_console(staff_client: Client, logged: Study) -> None:
     event = Event.objects.get()
-    assert admin_client_.get("/admin/studies/event/add/").status_code == 403
-    assert admin_client_.get(f"/admin/studies/event/{event.pk}/delete/").status_code == 403
-    response = admin_client_.post(f"/admin/studies/event/{event.pk}/change/", {"type": "custom"})
+    assert staff_client.get("/admin/studies/event/add/").status_code == 403
+    assert staff_client.get(f"/admin/studies/event/{event.pk}/delete/").status_code == 403
+    response = staff_client.post(f"/admin/studies/event/{event.pk}/change/", {"type": "custom"})
     assert response.status_code == 403
     event.refresh_from_db()
     assert event.type == "page_view"
 
 
-def test_the_console_exports_a_study(admin_client_: Client, logged: Study) -> None:
-    page = admin_client_.get(f"/admin/studies/study/{logged.pk}/change/").content.decode()
+def test_the_console_exports_a_study(staff_client: Client, logged: Study) -> None:
+    page = staff_client.get(f"/admin/studies/study/{logged.pk}/change/").content.decode()
     assert f"/admin/studies/study/{logged.pk}/export/zip/" in page
-    archive = admin_client_.get(f"/admin/studies/study/{logged.pk}/export/zip/")
+    archive = staff_client.get(f"/admin/studies/study/{logged.pk}/export/zip/")
     assert archive["Content-Type"] == "application/zip"
     with zipfile.ZipFile(io.BytesIO(archive.content)) as files:
         assert "events.csv" in files.namelist()
         assert files.read("events.csv").decode().count("\n") == 2  # header + one event
-    document = admin_client_.get(f"/admin/studies/study/{logged.pk}/export/json/")
+    document = staff_client.get(f"/admin/studies/study/{logged.pk}/export/json/")
     assert json.loads(document.content)["study"]["title"] == logged.title
-    action = admin_client_.post(
+    action = staff_client.post(
         "/admin/studies/study/", {"action": "export_json", "_selected_action": [logged.pk]}
     )
     assert json.loads(action.content)["participants"][0]["condition"]
@@ -102,10 +94,10 @@ def test_the_export_link_is_staff_only(alice_client: Client, logged: Study) -> N
     assert response.status_code == 302
 
 
-def test_the_console_reruns_experiments_for_their_owners(admin_client_: Client, alice: Any) -> None:
+def test_the_console_reruns_experiments_for_their_owners(staff_client: Client, alice: Any) -> None:
     source = experiment_services.experiment_create(user=alice, config=TINY_MLP)
     Experiment.objects.filter(pk=source.pk).update(status="done")
-    response = admin_client_.post(
+    response = staff_client.post(
         "/admin/experiments/experiment/",
         {"action": "rerun_selected", "_selected_action": [source.pk]},
         follow=True,
@@ -117,10 +109,10 @@ def test_the_console_reruns_experiments_for_their_owners(admin_client_: Client, 
 
 
 def test_staff_enrol_in_the_console_with_a_balanced_condition(
-    admin_client_: Client, study: Study, alice: Any, bob: Any
+    staff_client: Client, study: Study, alice: Any, bob: Any
 ) -> None:
     for user in (alice, bob):
-        response = admin_client_.post(
+        response = staff_client.post(
             "/admin/studies/participant/add/", {"study": study.pk, "user": user.pk}
         )
         assert response.status_code == 302, response.content
@@ -128,7 +120,7 @@ def test_staff_enrol_in_the_console_with_a_balanced_condition(
     assert {p.user for p in participants} == {alice, bob}
     assert len({p.condition_id for p in participants}) == 2
     assert all(p.enrolled_by.username == "root" for p in participants)
-    again = admin_client_.post(
+    again = staff_client.post(
         "/admin/studies/participant/add/", {"study": study.pk, "user": alice.pk}
     )
     assert again.status_code == 200 and b"already takes part" in again.content

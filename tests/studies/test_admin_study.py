@@ -17,14 +17,6 @@ pytestmark = pytest.mark.django_db
 ADD = "/admin/studies/study/add/"
 
 
-@pytest.fixture
-def admin_client_(django_user_model: Any) -> Client:
-    user = django_user_model.objects.create_superuser("root", password="x" * 16)
-    client = Client()
-    client.force_login(user)
-    return client
-
-
 def study_form(*, tasks: str = "", conditions: list[dict[str, Any]] | None = None) -> dict:
     """The add page's form as a browser sends it: unticked checkboxes are left out."""
     conditions = conditions or []
@@ -50,32 +42,32 @@ def study_form(*, tasks: str = "", conditions: list[dict[str, Any]] | None = Non
     return data
 
 
-def test_tasks_are_written_one_a_line_and_stored_as_a_list(admin_client_: Client) -> None:
-    page = admin_client_.get(ADD).content.decode()
+def test_tasks_are_written_one_a_line_and_stored_as_a_list(staff_client: Client) -> None:
+    page = staff_client.get(ADD).content.decode()
     assert re.search(r'<textarea name="tasks"', page)
-    response = admin_client_.post(
+    response = staff_client.post(
         ADD, study_form(tasks="Train a model on box and line.\r\n\r\n  Compare two runs.  \r\n")
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     study = Study.objects.get()
     assert study.tasks == ["Train a model on box and line.", "Compare two runs."]
     # Shown again as lines, not as JSON.
-    change = admin_client_.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
+    change = staff_client.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
     assert "Train a model on box and line.\nCompare two runs.</textarea>" in change
     assert '["Train' not in change and "[&quot;Train" not in change
 
 
-def test_tasks_keep_the_apis_limits(admin_client_: Client) -> None:
+def test_tasks_keep_the_apis_limits(staff_client: Client) -> None:
     too_many = "\n".join(f"Task {n}" for n in range(101))
-    response = admin_client_.post(ADD, study_form(tasks=too_many))
+    response = staff_client.post(ADD, study_form(tasks=too_many))
     assert response.status_code == 200 and "at most 100 tasks" in response.content.decode()
-    too_long = admin_client_.post(ADD, study_form(tasks="x" * 2001))
+    too_long = staff_client.post(ADD, study_form(tasks="x" * 2001))
     assert too_long.status_code == 200 and "2000 characters" in too_long.content.decode()
     assert not Study.objects.exists()
 
 
-def test_allowed_models_are_checkboxes_of_the_registered_models(admin_client_: Client) -> None:
-    page = admin_client_.get(ADD).content.decode()
+def test_allowed_models_are_checkboxes_of_the_registered_models(staff_client: Client) -> None:
+    page = staff_client.get(ADD).content.decode()
     for name in ARCHITECTURES:
         assert re.search(
             rf'<input type="checkbox" name="conditions-__prefix__-allowed_models" value="{name}"',
@@ -85,13 +77,13 @@ def test_allowed_models_are_checkboxes_of_the_registered_models(admin_client_: C
         {"name": "mlp only", "allowed_models": ["mlp"], "highlighting": "on"},
         {"name": "any model"},
     ]
-    response = admin_client_.post(ADD, study_form(conditions=conditions))
+    response = staff_client.post(ADD, study_form(conditions=conditions))
     assert response.status_code == 302, response.content.decode()[:3000]
     stored = {c.name: c for c in Condition.objects.all()}
     assert stored["mlp only"].allowed_models == ["mlp"]
     assert stored["any model"].allowed_models == []  # none ticked: every model
     assert stored["mlp only"].highlighting and not stored["mlp only"].drawing
-    unknown = admin_client_.post(
+    unknown = staff_client.post(
         ADD, study_form(conditions=[{"name": "x", "allowed_models": ["gpt"]}])
     )
     assert unknown.status_code == 200 and "gpt is not one of the available choices" in (
@@ -100,16 +92,16 @@ def test_allowed_models_are_checkboxes_of_the_registered_models(admin_client_: C
 
 
 def test_a_new_condition_allows_neither_highlighting_nor_drawing_until_ticked(
-    admin_client_: Client,
+    staff_client: Client,
 ) -> None:
-    page = admin_client_.get(ADD).content.decode()
+    page = staff_client.get(ADD).content.decode()
     for field in ("highlighting", "drawing"):
         box = re.search(rf'<input type="checkbox" name="conditions-__prefix__-{field}"[^>]*>', page)
         assert box is not None and "checked" not in box.group(0), field
 
 
-def test_existing_conditions_show_what_they_allow(admin_client_: Client, study: Study) -> None:
-    page = admin_client_.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
+def test_existing_conditions_show_what_they_allow(staff_client: Client, study: Study) -> None:
+    page = staff_client.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
     everything = study.conditions.get(name="everything")
     index = list(study.conditions.order_by("id")).index(everything)
     box = re.search(rf'<input type="checkbox" name="conditions-{index}-highlighting"[^>]*>', page)
@@ -120,9 +112,9 @@ def test_existing_conditions_show_what_they_allow(admin_client_: Client, study: 
     assert mlp is not None and "checked" in mlp.group(0)
 
 
-def test_the_study_list_shows_the_join_link(admin_client_: Client, study: Study) -> None:
-    page = admin_client_.get("/admin/studies/study/").content.decode()
+def test_the_study_list_shows_the_join_link(staff_client: Client, study: Study) -> None:
+    page = staff_client.get("/admin/studies/study/").content.decode()
     link = f"/studies/join/?code={study.invite_code}"
     assert f'href="{link}"' in page
-    change = admin_client_.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
+    change = staff_client.get(f"/admin/studies/study/{study.pk}/change/").content.decode()
     assert f'href="{link}"' in change

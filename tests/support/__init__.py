@@ -1,2 +1,3 @@
-"""Helpers that start and wait for real processes (web servers, task workers), shared by the
-tests and the benchmarks. They import nothing from Django, so a benchmark script can use them."""
+"""Helpers shared by the tests and the benchmarks: starting and waiting for real processes
+(web servers, task workers) and watching a browser page. They import nothing from Django, so
+a benchmark script can use them."""

@@ -11,6 +11,7 @@ from django.urls import NoReverseMatch, reverse
 from experiments import services
 from experiments.models import Experiment
 from tests.conftest import PASSWORD
+from tests.support.browser import collect_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,16 +49,7 @@ def test_no_page_breaks_the_content_security_policy(
         for seed in (1, 2)
     ]
     assert set(Experiment.objects.values_list("status", flat=True)) == {"done"}
-    violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
-    page.on("pageerror", lambda error: violations.append(f"{page.url}: {error}"))
+    violations = collect_violations(page)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "alice")
     page.fill("input[name=password]", PASSWORD)
