@@ -21,6 +21,9 @@ from typing import Any
 import pytest
 from django.core.signals import request_finished, request_started
 from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import Page
+
+from tests.browser.windows import WINDOWS
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 # Chromium's background services try to reach the internet; on a closed network those
@@ -70,6 +73,14 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
     return {**browser_context_args, "viewport": {"width": 1200, "height": 900}}
+
+
+@pytest.fixture(params=list(WINDOWS.values()), ids=list(WINDOWS))
+def window(request: pytest.FixtureRequest, page: Page) -> dict[str, int]:
+    """The test runs twice, in a desktop's window and in a phone's; this is the window."""
+    size: dict[str, int] = request.param
+    page.set_viewport_size(size)
+    return size
 
 
 # How long the live server must have been idle before the test's database is emptied.

@@ -17,13 +17,8 @@ from experiments.models import Experiment
 from experiments.results import experiment_finish
 from history.models import SavedComparison
 from history.scenarios import SCENARIOS
-from tests.browser.test_history import (
-    WINDOWS,
-    fits_the_window,
-    format_in_page,
-    log_in,
-    running,
-)
+from tests.browser.test_history import format_in_page, log_in, running
+from tests.browser.windows import expect_usable, fits_the_window, is_phone
 from tests.factories import TINY_MLP, finished_run, made_up_outcome, trained_run
 
 pytestmark = pytest.mark.browser
@@ -35,11 +30,9 @@ def open_comparison(page: Page, base: str, experiments: list[Experiment], query:
     expect(page.locator("#compare-content")).to_be_visible()
 
 
-@WINDOWS
 def test_the_comparison_uses_the_window_and_reads_at_a_glance(
-    page: Page, live_server: Any, alice: Any, window: Any
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
 ) -> None:
-    page.set_viewport_size(window)
     mlp = finished_run(alice, seed=1, classes=["box", "line", "circle"])
     cnn = finished_run(alice, seed=2, model="cnn", classes=["box", "line", "circle"])
     log_in(page, live_server.url, alice.username)
@@ -47,7 +40,9 @@ def test_the_comparison_uses_the_window_and_reads_at_a_glance(
 
     # The page's width, not a narrow column, on a wide screen; nothing sideways on a phone.
     width = page.locator("#compare-content").bounding_box()["width"]
-    if window["width"] > 1200:
+    if is_phone(window):
+        assert width >= window["width"] - 48
+    else:
         assert width > 1200
     assert fits_the_window(page)
 
@@ -72,6 +67,8 @@ def test_the_comparison_uses_the_window_and_reads_at_a_glance(
     # The heatmaps' colour legend, and each cell's value on hover and from the keyboard.
     legend = page.locator("#heatmap-legend")
     expect(legend).to_contain_text("|r|, from 0 (white) to 1 (deep blue)")
+    legend.scroll_into_view_if_needed()
+    expect(legend).to_be_in_viewport(ratio=1)
     expect(legend.locator(".tick text")).to_contain_text(["0.0", "1.0"])
     figure = page.locator(f".heatmap-figure[data-id='{mlp.pk}']")
     cells = figure.locator("rect.heat-cell")
@@ -95,6 +92,7 @@ def test_the_comparison_uses_the_window_and_reads_at_a_glance(
     loss_chart = page.locator("#loss-chart")
     expect(loss_chart).to_have_attribute("data-scale", "linear")
     linear = loss_chart.locator("path.curve").first.get_attribute("d")
+    expect_usable(page.get_by_label("Logarithmic loss axis"))
     page.get_by_label("Logarithmic loss axis").check()
     expect(loss_chart).to_have_attribute("data-scale", "log")
     expect(loss_chart.locator("path.curve")).to_have_count(4)
@@ -117,11 +115,9 @@ BLACK_FIRST_FRAME = """img => {
 }"""
 
 
-@WINDOWS
 def test_the_evolution_starts_black_at_its_first_frame_and_plays(
-    page: Page, live_server: Any, alice: Any, window: Any
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
 ) -> None:
-    page.set_viewport_size(window)
     first = trained_run(alice, TINY_MLP, initial_image="black", snapshot_every=2, max_steps=8)
     second = finished_run(alice, seed=2, classes=["box", "line"])
     frames = first.results.get(position=0).snapshots
@@ -140,7 +136,10 @@ def test_the_evolution_starts_black_at_its_first_frame_and_plays(
     # The black start is black, not the mid-grey of a constant image scaled.
     assert image.evaluate(BLACK_FIRST_FRAME) == 0
 
+    # The scrubber and its Play button can be reached, in a phone's window too.
+    expect_usable(scrubber)
     play = page.get_by_role("button", name="Play the evolution")
+    expect_usable(play)
     play.click()
     pause = page.get_by_role("button", name="Pause the evolution")
     # It plays to the last frame and stops there.
@@ -156,7 +155,11 @@ def test_the_evolution_starts_black_at_its_first_frame_and_plays(
 
 
 def test_a_scenarios_comparison_says_its_question_and_a_run_ending_shows_up(
-    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+    page: Page,
+    live_server: Any,
+    alice: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    window: dict[str, int],
 ) -> None:
     monkeypatch.setattr(Conf, "SYNC", False)  # queued for a worker, which never comes here
     done = finished_run(alice, seed=1, classes=["line", "line_horizontal"])
@@ -166,6 +169,7 @@ def test_a_scenarios_comparison_says_its_question_and_a_run_ending_shows_up(
     question = page.locator("#compare-question")
     expect(question).to_contain_text(SCENARIOS["diversity"].title)
     expect(question).to_contain_text(SCENARIOS["diversity"].description)
+    expect(question).to_be_in_viewport()
 
     # The running column says so, and fills in once its run ends, without a reload.
     column = page.locator(f"#compare-grid th[data-id='{going.pk}'] .grid-sub")
@@ -189,3 +193,4 @@ def test_a_scenarios_comparison_says_its_question_and_a_run_ending_shows_up(
     page.get_by_role("link", name="More diverse classes").click()
     expect(page).to_have_url(re.compile(r"&scenario=diversity"))
     expect(page.locator("#compare-question")).to_contain_text(SCENARIOS["diversity"].title)
+    assert fits_the_window(page)

@@ -18,6 +18,7 @@ from experiments import lifecycle, services
 from experiments.models import Experiment
 from experiments.results import experiment_finish
 from history.models import SavedComparison
+from tests.browser.windows import expect_usable, fits_the_window
 from tests.conftest import PASSWORD
 from tests.factories import TINY_MLP, finished_run, made_up_outcome, queued_run, trained_run
 
@@ -250,18 +251,6 @@ def test_waiting_for_a_set_then_opening_its_comparison(
     assert Experiment.objects.filter(owner=alice).count() == 2
 
 
-DESKTOP = {"width": 1400, "height": 900}
-PHONE = {"width": 390, "height": 844}
-WINDOWS = pytest.mark.parametrize("window", [DESKTOP, PHONE], ids=["desktop", "phone"])
-
-
-def fits_the_window(page: Page) -> bool:
-    """Nothing makes the page scroll sideways."""
-    return page.evaluate(
-        "() => document.scrollingElement.scrollWidth <= document.documentElement.clientWidth"
-    )
-
-
 def format_in_page(page: Page, function: str, value: Any) -> str:
     """What the pages' own formatter (static/js/lib/format.js) writes for ``value``."""
     return page.evaluate(
@@ -279,12 +268,14 @@ def running(user: Any, classes: list[str], fraction: float) -> Experiment:
     return experiment
 
 
-@WINDOWS
 def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
-    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch, window: Any
+    page: Page,
+    live_server: Any,
+    alice: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    window: dict[str, int],
 ) -> None:
     monkeypatch.setattr(Conf, "SYNC", False)  # queued for a worker, which never comes here
-    page.set_viewport_size(window)
     finishing = running(alice, ["box", "line", "circle"], 0.2)
     cancelled = running(alice, ["box", "tri"], 0.5)
     log_in(page, live_server.url, alice.username)
@@ -292,9 +283,13 @@ def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
     row = page.locator(f"#experiment-{finishing.pk}")
     bar = row.get_by_role("progressbar")
     expect(bar).to_have_attribute("aria-valuenow", "20")
-    # In the builder's words, and the bar drawn to its share.
+    # In the builder's words, and the bar drawn to its share, wholly in the window.
     expect(row.locator(".progress-text")).to_have_text("20% · Training: epoch 2 of 10")
     assert row.locator(".progress-fill").evaluate("fill => fill.style.width") == "20%"
+    bar.scroll_into_view_if_needed()
+    expect(bar).to_be_in_viewport(ratio=1)
+    expect(row.locator(".progress-text")).to_be_in_viewport(ratio=1)
+    expect_usable(row.get_by_role("button", name=f"Cancel experiment {finishing.number}"))
     progress = {"phase": "generate", "fraction": 0.6, "done": 30, "total": 50}
     assert lifecycle.experiment_progress(experiment_id=finishing.pk, progress=progress)
     expect(bar).to_have_attribute("aria-valuenow", "60")
@@ -315,6 +310,9 @@ def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
     expect(row.locator(".result-meta")).to_contain_text(f"accuracy {accuracy}")
     expect(row.locator(".result-meta")).to_contain_text(f"loss {loss}")
     expect(row.locator(".card-reached").first).to_have_text("\u2713 reached p > 0.99 in 20 steps")
+    for said in (row.locator(".result-meta"), row.locator(".card-reached").first):
+        said.scroll_into_view_if_needed()
+        expect(said).to_be_in_viewport(ratio=1)
     expect(row.get_by_label("Note")).to_have_value("Typed while it ran")
     expect(page.locator("#history-announcer")).to_have_text(
         f"Experiment {finishing.number} finished: accuracy {accuracy}."
@@ -322,7 +320,9 @@ def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
 
     # Cancel stops the other one, and its row says so in the builder's words.
     other = page.locator(f"#experiment-{cancelled.pk}")
-    other.get_by_role("button", name=f"Cancel experiment {cancelled.number}").click()
+    cancel = other.get_by_role("button", name=f"Cancel experiment {cancelled.number}")
+    expect_usable(cancel)
+    cancel.click()
     expect(other.locator(".status-badge")).to_have_text("Cancelled")
     expect(other.locator(".result-error")).to_have_text("Cancelled before it finished.")
     expect(other.get_by_role("progressbar")).to_have_count(0)
@@ -331,25 +331,30 @@ def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
     assert fits_the_window(page)
 
 
-@WINDOWS
 def test_rows_name_their_classes_origin_and_a_bad_date_range_claims_no_count(
-    page: Page, live_server: Any, alice: Any, window: Any
+    page: Page, live_server: Any, alice: Any, bob: Any, window: dict[str, int]
 ) -> None:
-    page.set_viewport_size(window)
+    # Another user's run first, so that alice's database ids are not her run numbers.
+    finished_run(bob, seed=1, classes=["box", "line"])
     source = finished_run(alice, seed=1, classes=["noise_blur", "line"])
+    assert source.pk != source.number
     rerun = finished_run(alice, seed=2, classes=["noise_blur", "line"])
     # A re-run made through the service, its source's number the user's own.
     follow_up = services.experiment_rerun(user=alice, source=source, seed=5)
     follow_up.refresh_from_db()
     log_in(page, live_server.url, alice.username)
     page.goto(f"{live_server.url}/history/")
-    expect(page.locator(f"#experiment-{follow_up.pk} .result-origin")).to_have_text(
-        f"a re-run of [{source.number}]"
-    )
+    origin = page.locator(f"#experiment-{follow_up.pk} .result-origin")
+    expect(origin).to_have_text(f"a re-run of [{source.number}]")
+    origin.scroll_into_view_if_needed()
+    expect(origin).to_be_in_viewport(ratio=1)
     expect(page.locator(f"#experiment-{rerun.pk} .result-origin")).to_have_count(0)
     # The class filter offers names, not keys.
     options = page.get_by_label("Class", exact=True).locator("option")
     expect(options).to_have_text(["Any class", "Blurred noise", "Vertical line"])
+    for label in ("Class", "From", "To"):
+        expect_usable(page.get_by_label(label, exact=True))
+    expect_usable(page.get_by_role("button", name="Apply filters"))
     page.get_by_label("Class", exact=True).select_option(label="Blurred noise")
     page.get_by_label("From", exact=True).fill("2030-01-09")
     page.get_by_label("To", exact=True).fill("2030-01-01")
@@ -362,7 +367,11 @@ def test_rows_name_their_classes_origin_and_a_bad_date_range_claims_no_count(
 
 
 def test_a_cancelled_run_is_worded_alike_on_the_builder_history_and_compare_pages(
-    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+    page: Page,
+    live_server: Any,
+    alice: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    window: dict[str, int],
 ) -> None:
     monkeypatch.setattr(Conf, "SYNC", False)
     done = finished_run(alice, seed=1, classes=["box", "line"])
@@ -373,9 +382,11 @@ def test_a_cancelled_run_is_worded_alike_on_the_builder_history_and_compare_page
     expect(said).to_be_visible()  # on the builder
     builder_words = said.inner_text()
     builder_badge = page.locator(f"#experiment-{stopped.pk} .status-badge").inner_text()
+    assert fits_the_window(page)
     page.goto(f"{live_server.url}/history/")
     expect(said).to_have_text(builder_words)
     expect(page.locator(f"#experiment-{stopped.pk} .status-badge")).to_have_text(builder_badge)
+    assert fits_the_window(page)
     page.goto(f"{live_server.url}/compare/?ids={done.pk},{stopped.pk}")
     column = page.locator(f"#compare-grid th[data-id='{stopped.pk}']")
     expect(column.locator(".grid-sub")).to_have_text(builder_badge)
@@ -385,3 +396,4 @@ def test_a_cancelled_run_is_worded_alike_on_the_builder_history_and_compare_page
     expect(page.locator(f"#compare-grid th[data-id='{done.pk}'] .grid-sub")).to_have_text(
         f"accuracy {format_in_page(page, 'formatPercent', done.accuracy)}"
     )
+    assert fits_the_window(page)
