@@ -1,5 +1,5 @@
 """The interaction log in a real browser: a participant's pages send their events, with the
-page's own API calls noticed, and the study's tasks are shown."""
+page's own API calls noticed, and the study's tasks are shown, on a desktop and a phone."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from playwright.sync_api import Page, expect
 from studies import services
 from studies.models import Event
 from tests.browser.test_draw import stroke
+from tests.browser.test_history import log_in
+from tests.browser.windows import expect_usable, fits_the_window
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -144,3 +146,34 @@ def test_task_buttons_wait_for_the_log_to_listen(
         time.sleep(0.2)
     started = Event.objects.get(type="task_started")
     assert started.page == "/history/" and started.data == {"task": 1}
+
+
+def test_a_participants_pages_show_the_tasks_and_no_template_text(
+    live_server: Any, page: Page, alice: Any, django_user_model: Any, window: dict[str, int]
+) -> None:
+    staff = django_user_model.objects.create_user("rita", is_staff=True)
+    tasks = ["Train a model on box and line.", "Compare two of your runs."]
+    study = services.study_create(
+        created_by=staff, title="Every page", tasks=tasks, conditions=[{"name": "only"}]
+    )
+    services.participant_join(user=alice, invite_code=study.invite_code)
+    log_in(page, live_server.url, "alice")
+    for path in ("/", "/builder/", "/history/"):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state()
+        expect(page).to_have_url(f"{live_server.url}{path}")
+        task_list = page.locator(".study-tasks")
+        expect(task_list).to_be_visible()
+        expect(task_list.locator("summary")).to_have_text("Study: Every page")
+        expect(task_list.locator(".study-task-text")).to_have_text(tasks)
+        # A template comment or tag that leaked would show its markers as text.
+        shown = page.locator("body").inner_text()
+        for marker in ("{#", "#}", "{%", "%}"):
+            assert marker not in shown, f"{marker} on {path}"
+        start = task_list.locator("li").first.get_by_role("button", name="Start")
+        expect(start).to_be_enabled()
+        expect_usable(start)
+        assert fits_the_window(page), path
+    # The last page's Start button works where it was reached.
+    start.click()
+    expect(page.locator(".study-task-status").first).to_have_text("started")
