@@ -205,6 +205,9 @@ def start_cluster(
             "Q_CLUSTER_NAME": name,
             "Q_SYNC": "false",
             "Q_WORKERS": str(workers),
+            # The warm-up traces the paper preset's shapes, which these tests' tiny runs do
+            # not use: it would only delay every cluster start (test_warmup turns it on).
+            "WORKER_WARMUP": "false",
             **(env or {}),
         }
         worker = start_worker(environment, log=tmp_path / f"qcluster-{len(started)}.log")
