@@ -18,7 +18,7 @@ from experiments.results import experiment_finish
 from history.models import SavedComparison
 from history.scenarios import SCENARIOS
 from tests.browser.test_history import format_in_page, log_in, running
-from tests.browser.windows import expect_usable, fits_the_window, is_phone
+from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window, is_phone
 from tests.factories import TINY_MLP, finished_run, made_up_outcome, trained_run
 
 pytestmark = pytest.mark.browser
@@ -67,8 +67,7 @@ def test_the_comparison_uses_the_window_and_reads_at_a_glance(
     # The heatmaps' colour legend, and each cell's value on hover and from the keyboard.
     legend = page.locator("#heatmap-legend")
     expect(legend).to_contain_text("|r|, from 0 (white) to 1 (deep blue)")
-    legend.scroll_into_view_if_needed()
-    expect(legend).to_be_in_viewport(ratio=1)
+    expect_in_the_window(legend)
     expect(legend.locator(".tick text")).to_contain_text(["0.0", "1.0"])
     figure = page.locator(f".heatmap-figure[data-id='{mlp.pk}']")
     cells = figure.locator("rect.heat-cell")

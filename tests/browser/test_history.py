@@ -18,7 +18,7 @@ from experiments import lifecycle, services
 from experiments.models import Experiment
 from experiments.results import experiment_finish
 from history.models import SavedComparison
-from tests.browser.windows import expect_usable, fits_the_window
+from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window
 from tests.conftest import PASSWORD
 from tests.factories import TINY_MLP, finished_run, made_up_outcome, queued_run, trained_run
 
@@ -286,9 +286,8 @@ def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
     # In the builder's words, and the bar drawn to its share, wholly in the window.
     expect(row.locator(".progress-text")).to_have_text("20% · Training: epoch 2 of 10")
     assert row.locator(".progress-fill").evaluate("fill => fill.style.width") == "20%"
-    bar.scroll_into_view_if_needed()
-    expect(bar).to_be_in_viewport(ratio=1)
-    expect(row.locator(".progress-text")).to_be_in_viewport(ratio=1)
+    expect_in_the_window(bar)
+    expect_in_the_window(row.locator(".progress-text"))
     expect_usable(row.get_by_role("button", name=f"Cancel experiment {finishing.number}"))
     progress = {"phase": "generate", "fraction": 0.6, "done": 30, "total": 50}
     assert lifecycle.experiment_progress(experiment_id=finishing.pk, progress=progress)
@@ -311,8 +310,7 @@ def test_running_rows_follow_their_progress_finish_in_place_and_cancel(
     expect(row.locator(".result-meta")).to_contain_text(f"loss {loss}")
     expect(row.locator(".card-reached").first).to_have_text("\u2713 reached p > 0.99 in 20 steps")
     for said in (row.locator(".result-meta"), row.locator(".card-reached").first):
-        said.scroll_into_view_if_needed()
-        expect(said).to_be_in_viewport(ratio=1)
+        expect_in_the_window(said)
     expect(row.get_by_label("Note")).to_have_value("Typed while it ran")
     expect(page.locator("#history-announcer")).to_have_text(
         f"Experiment {finishing.number} finished: accuracy {accuracy}."
@@ -346,8 +344,7 @@ def test_rows_name_their_classes_origin_and_a_bad_date_range_claims_no_count(
     page.goto(f"{live_server.url}/history/")
     origin = page.locator(f"#experiment-{follow_up.pk} .result-origin")
     expect(origin).to_have_text(f"a re-run of [{source.number}]")
-    origin.scroll_into_view_if_needed()
-    expect(origin).to_be_in_viewport(ratio=1)
+    expect_in_the_window(origin)
     expect(page.locator(f"#experiment-{rerun.pk} .result-origin")).to_have_count(0)
     # The class filter offers names, not keys.
     options = page.get_by_label("Class", exact=True).locator("option")
