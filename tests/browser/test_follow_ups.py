@@ -1,5 +1,6 @@
 """Follow-up runs from a finished row of the Model Builder: the same settings with a new
-seed, and new images from the stored weights. Trained for real (the queue runs in-process)."""
+seed, and new images from the stored weights, on a desktop and a phone. Trained for real (the
+queue runs in-process)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 from experiments import services
 from experiments.models import Experiment
 from tests.browser.test_builder import log_in
+from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window
 from tests.conftest import PASSWORD
 from tests.factories import TINY_MLP_THREE_CLASSES, trained_run
 
@@ -19,7 +21,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_run_again_and_new_images_from_a_finished_row(
-    page: Page, live_server: Any, alice: Any, bob: Any
+    page: Page, live_server: Any, alice: Any, bob: Any, window: dict[str, int]
 ) -> None:
     # Another user's run first, so that alice's database ids are not her run numbers.
     services.experiment_create(user=bob, config={**TINY_MLP_THREE_CLASSES, "epochs": 1, "seed": 1})
@@ -30,7 +32,9 @@ def test_run_again_and_new_images_from_a_finished_row(
     first = page.locator(f"#experiment-{source.pk}")
 
     # The same settings again with a new seed: a new row on top, marked as a re-run.
-    first.get_by_role("button", name="Run experiment 1 again with a new seed").click()
+    run_again = first.get_by_role("button", name="Run experiment 1 again with a new seed")
+    expect_usable(run_again)
+    run_again.click()
     expect(rows).to_have_count(2)
     rerun_row = rows.first
     expect(rerun_row).to_have_attribute("data-status", "done", timeout=60_000)
@@ -44,9 +48,17 @@ def test_run_again_and_new_images_from_a_finished_row(
     }
 
     # New images from the stored weights, with other image settings; a bad step first.
-    first.get_by_role("button", name="New images from the weights of experiment 1").click()
+    new_images_button = first.get_by_role(
+        "button", name="New images from the weights of experiment 1"
+    )
+    expect_usable(new_images_button)
+    new_images_button.click()
     form = first.locator(".follow-up-form")
     expect(form).to_be_visible()
+    for control in (form.get_by_label("Initial image"), form.get_by_label("Step size")):
+        expect_usable(control)
+    expect_usable(form.get_by_role("button", name="Generate"))
+    assert fits_the_window(page)
     form.get_by_label("Initial image").select_option("white")
     form.get_by_label("Step size").fill("0")
     form.get_by_role("button", name="Generate").click()
@@ -80,3 +92,6 @@ def test_run_again_and_new_images_from_a_finished_row(
     expect(rows.nth(0).locator(".result-origin")).to_have_text("new images from the weights of [1]")
     expect(rows.nth(1).locator(".result-origin")).to_have_text("a re-run of [1]")
     expect(rows.nth(2).locator(".result-origin")).to_have_count(0)
+    for origin in rows.locator(".result-origin").all():
+        expect_in_the_window(origin)
+    assert fits_the_window(page)
