@@ -1,7 +1,7 @@
-"""Every setting of a run in the Model Builder: each has a field with the API's bounds, reaches
-the stored run, and is named by its label when it is refused; the classes picked survive a
-reload; the run's estimated worker time is shown against the server's limit as settings
-change. Runs train for real (the queue runs in-process)."""
+"""Every setting of a run in the Model Builder: each has a field with the API's bounds that can
+be reached on a desktop and on a phone, reaches the stored run, and is named by its label when
+it is refused; the classes picked survive a reload; the run's estimated worker time is shown
+against the server's limit as settings change. Runs train for real (the queue runs in-process)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from models_zoo import shapes
 from models_zoo.budget import estimate_seconds
 from models_zoo.config import RunConfig
 from tests.browser.test_builder import choose_epochs, log_in
+from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -63,7 +64,7 @@ def shown_duration(seconds: float) -> str:
 
 
 def test_every_setting_has_a_field_and_reaches_the_stored_run(
-    page: Page, live_server: Any, alice: Any
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
 ) -> None:
     log_in(page, live_server.url, alice.username, PASSWORD)
     form = page.locator("#builder-form")
@@ -74,6 +75,7 @@ def test_every_setting_has_a_field_and_reaches_the_stored_run(
     pick(page, "box", "line", "circle")
     choose_epochs(page, 3)
     page.get_by_text("Advanced").click()
+    assert fits_the_window(page)
     # An empty learning rate is the optimizer's own, and the field says which.
     expect(page.get_by_label("Learning rate")).to_have_value("")
     expect(page.get_by_label("Learning rate")).to_have_attribute("placeholder", re.compile("^1 "))
@@ -81,14 +83,22 @@ def test_every_setting_has_a_field_and_reaches_the_stored_run(
     expect(page.get_by_label("Learning rate")).to_have_attribute(
         "placeholder", re.compile("^0.001 ")
     )
+    # Each field, scrolled to, lies wholly in the window and takes the focus, a phone's too.
     for label, (_name, value) in ADVANCED.items():
-        page.get_by_label(label, exact=True).fill(str(value))
+        field = page.get_by_label(label, exact=True)
+        expect_usable(field)
+        field.fill(str(value))
+    for label in ("Optimizer", "Objective", "Clip the image to [0, 1] after each step"):
+        expect_usable(page.get_by_label(label))
     page.get_by_label("Objective").select_option("logit")
     page.get_by_label("Clip the image to [0, 1] after each step").check()
+    assert fits_the_window(page)
     # No setting calls its off state anything but "off".
     assert not re.search(r"\bnone\b", form.inner_text(), re.IGNORECASE)
 
-    page.get_by_role("button", name="Train and Visualize").click()
+    train = page.get_by_role("button", name="Train and Visualize")
+    expect_usable(train)
+    train.click()
     row = page.locator(".result-row").first
     expect(row).to_have_attribute("data-status", "done", timeout=RUN_TIMEOUT_MS)
     experiment = Experiment.objects.get(owner=alice)
@@ -102,6 +112,8 @@ def test_every_setting_has_a_field_and_reaches_the_stored_run(
     meta = row.locator(".result-meta")
     for text in ("learning rate 0.5", "batch size 8", "L2 decay 0.001", "snapshot every 3"):
         expect(meta).to_contain_text(text)
+    expect_in_the_window(meta)
+    assert fits_the_window(page)
 
 
 def test_a_value_out_of_bounds_is_named_by_its_label(
@@ -143,7 +155,9 @@ def test_a_value_out_of_bounds_is_named_by_its_label(
     assert not Experiment.objects.exists()
 
 
-def test_the_classes_picked_survive_a_reload(page: Page, live_server: Any, alice: Any) -> None:
+def test_the_classes_picked_survive_a_reload(
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
+) -> None:
     ring = drawing_services.drawn_class_save(
         user=alice, name="Ring", pixels=shapes.image("circle").tolist()
     )
@@ -161,6 +175,10 @@ def test_the_classes_picked_survive_a_reload(page: Page, live_server: Any, alice
     expect(page.locator(".thumb[data-class][aria-pressed=true]")).to_have_count(3)
     expect(page.locator("#selection-count")).to_contain_text("3 selected: Box, Triangle, Ring.")
     expect(page.get_by_role("button", name="Train and Visualize")).to_be_enabled()
+    for key in ("box", "tri", drawn):
+        expect_in_the_window(page.locator(f'.thumb[data-class="{key}"]'))
+    expect_in_the_window(page.locator("#selection-count"))
+    assert fits_the_window(page)
 
     # A class deleted meanwhile, and a key this site does not know, are dropped.
     drawing_services.drawn_class_delete(user=alice, shape_class=ring)
