@@ -14,12 +14,10 @@ from experiments.models import ClassResult, Experiment
 from models_zoo import render, shapes
 from models_zoo.config import RunConfig
 from tests.browser.test_builder import log_in
+from tests.browser.windows import fits_the_window, is_phone
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1400, "height": 900}
 
 # Everything in the results that pokes out of what holds it, measured by the browser: each
 # row against the results list, each card against its row, each image against its card's
@@ -109,11 +107,9 @@ def finished_run(
     return experiment
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_result_rows_fit_the_window(
-    page: Page, live_server: Any, alice: Any, viewport: dict[str, int]
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
 ) -> None:
-    page.set_viewport_size(viewport)
     # A name of 40 characters with no space, the longest a drawn class may have.
     long_name = "Hollow-triangle-with-a-chimney-and-a-dot"
     four = finished_run(alice, 1, ["box", "line", "circle", "tri"], names={"tri": long_name})
@@ -147,17 +143,15 @@ def test_result_rows_fit_the_window(
     template = page.locator(".card-template").evaluate_all(
         "images => images.map(image => image.getBoundingClientRect().width)"
     )
-    if viewport == DESKTOP:
-        assert set(generated) == {84} and set(template) == {42}, (generated, template)
-    else:
+    if is_phone(window):
         assert min(generated) >= 64 and min(template) >= 32, (generated, template)
+    else:
+        assert set(generated) == {84} and set(template) == {42}, (generated, template)
 
 
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
 def test_every_setting_fits_the_window(
-    page: Page, live_server: Any, alice: Any, viewport: dict[str, int]
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
 ) -> None:
-    page.set_viewport_size(viewport)
     log_in(page, live_server.url, alice.username, PASSWORD)
     page.get_by_text("Advanced").click()
     page.get_by_role("button", name="Draw a class").click()
@@ -172,4 +166,4 @@ def test_every_setting_fits_the_window(
            .map((node) => node.id || node.className)"""
     )
     assert too_wide == []
-    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert fits_the_window(page)
