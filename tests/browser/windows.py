@@ -27,11 +27,13 @@ def fits_the_window(page: Page) -> bool:
 OUTSIDE_THE_WINDOW = """node => {
   const box = node.getBoundingClientRect();
   const root = document.documentElement;
+  const width = Math.min(root.clientWidth, window.innerWidth);
+  const height = Math.min(root.clientHeight, window.innerHeight);
   const inside = box.width > 0 && box.height > 0 && box.left >= -1 && box.top >= -1
-    && box.right <= root.clientWidth + 1 && box.bottom <= root.clientHeight + 1;
+    && box.right <= width + 1 && box.bottom <= height + 1;
   const at = (x, y) => `${x.toFixed(1)},${y.toFixed(1)}`;
   return inside ? null : `${at(box.left, box.top)} to ${at(box.right, box.bottom)}`
-    + ` in ${root.clientWidth}x${root.clientHeight}`;
+    + ` in ${width}x${height}`;
 }"""
 
 
