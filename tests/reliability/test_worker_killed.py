@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from typing import Any
 
 import pytest
+from django_q.models import Schedule
 
 from experiments import services
 from experiments.models import Experiment
@@ -43,23 +43,19 @@ def kill_the_training_worker(cluster_pid: int) -> int:
 def test_a_killed_worker_leaves_a_failed_experiment_and_the_next_one_runs(
     start_cluster: StartWorkers, alice: Any, settings: Any
 ) -> None:
+    # Without the once-a-minute fallback schedule, only the watchdog can notice the death.
+    Schedule.objects.filter(func="experiments.tasks.reap_stale_experiments").delete()
     cluster = start_cluster(workers=1, env=WATCHDOG)
     long = services.experiment_create(user=alice, config={**LONG, "seed": 1}).pk
     wait_until(lambda: training(long), "training to start", workers=[cluster])
 
     kill_the_training_worker(cluster.process.pid)
-    killed_at = time.monotonic()
-    wait_until(
-        lambda: status_of(long) != "running", "the watchdog", workers=[cluster], deadline_s=15
-    )
-    noticed_after = time.monotonic() - killed_at
+    wait_until(lambda: status_of(long) != "running", "the watchdog", workers=[cluster])
 
     experiment = Experiment.objects.get(pk=long)
     assert experiment.status == "failed"
     assert "worker stopped" in experiment.error and "run it again" in experiment.error
     assert experiment.attempts == 1 and not experiment.results.exists()
-    # HEARTBEAT_TIMEOUT plus one watchdog round, with a little slack for a loaded machine.
-    assert noticed_after < 4 + 1 + 4
 
     # The cluster replaced its worker; the next experiment runs normally.
     after = services.experiment_create(user=alice, config={**TINY_MLP_THREE_CLASSES, "seed": 2}).pk
