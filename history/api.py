@@ -135,8 +135,9 @@ class TextField(serializers.CharField):
 class AnnotationsSerializer(serializers.ModelSerializer):
     # Types only: the words a tag may hold and the note's length are the rules of
     # services.experiment_annotate, whose errors name their field.
-    tags = serializers.ListField(child=TextField(), required=False)
-    note = TextField(required=False, allow_blank=True)
+    # null, like a field left out, keeps what is stored.
+    tags = serializers.ListField(child=TextField(), required=False, allow_null=True)
+    note = TextField(required=False, allow_blank=True, allow_null=True)
 
     class Meta:
         model = Experiment

@@ -460,6 +460,15 @@ def test_tags_and_note_are_stored(alice_api: Any, history: dict[str, Experiment]
     )
     experiment.refresh_from_db()
     assert experiment.tags == ["baseline", "cnn"] and experiment.note == ""
+    # null, like a field left out, keeps what is stored.
+    response = alice_api.patch(
+        f"/api/v1/experiments/{experiment.pk}/annotations/",
+        {"tags": None, "note": "Kept tags."},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    experiment.refresh_from_db()
+    assert experiment.tags == ["baseline", "cnn"] and experiment.note == "Kept tags."
 
 
 @pytest.mark.parametrize(
