@@ -11,7 +11,6 @@ finished run in :mod:`experiments.results`, and the checks for lost or dead work
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -37,13 +36,9 @@ from models_zoo.config import GENERATION_FIELDS, SEED_MAX, ConfigError, RunConfi
 if TYPE_CHECKING:
     from models_zoo.classes import ClassSpec
 
-logger = logging.getLogger(__name__)
-
 TASK_PATH = "experiments.tasks.train_and_visualize"
 REVISUALIZE_TASK_PATH = "experiments.tasks.revisualize_task"
 Status = Experiment.Status
-
-__all__ = ["ExperimentFinished"]
 
 
 class TooManyActive(Exception):
