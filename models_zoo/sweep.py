@@ -112,12 +112,12 @@ def plan(
             f"{len(combos)} setting combinations x {seeds} seeds make {total} runs; "
             f"a sweep may have at most {max_runs}",
         )
-    members = []
+    members: list[Member] = []
     for combo in combos:
-        values = {name: value for (name, _), value in zip(axes, combo, strict=True)}
+        chosen = {name: value for (name, _), value in zip(axes, combo, strict=True)}
         for seed in _seeds(base.seed, seeds):
-            config = base.replace(**values, seed=seed)
-            members.append(Member(len(members), seed, values, config))
+            config = base.replace(**chosen, seed=seed)
+            members.append(Member(len(members), seed, chosen, config))
     return members
 
 
