@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from models_zoo.classes import ClassSpec
+from models_zoo.streams import streams
 
 DEFAULT_COPIES = 10
 DEFAULT_NOISE_AMPLITUDE = 0.01
@@ -73,7 +74,7 @@ def build_dataset(
         raise ValueError("at least 2 classes are needed to train a classifier")
     if copies < 1:
         raise ValueError("copies must be at least 1")
-    rng = np.random.default_rng(seed)
+    rng = streams(seed).data
     n_classes = len(classes)
     images: list[np.ndarray] = []
     labels: list[int] = []

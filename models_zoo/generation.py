@@ -18,6 +18,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from models_zoo.config import RunConfig
+from models_zoo.streams import streams
 from models_zoo.tf_env import tf
 from models_zoo.training import split_forward, trunk_and_head
 
@@ -48,7 +49,7 @@ def initial_images(kind: str, n: int, seed: int) -> np.ndarray:
         return np.zeros(shape, np.float32)
     if kind == "white":
         return np.ones(shape, np.float32)
-    rng = np.random.default_rng(seed + 2)
+    rng = streams(seed).start
     noise = rng.uniform(0.0, 1.0, shape)
     if kind == "noise":
         return noise.astype(np.float32)

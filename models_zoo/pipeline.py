@@ -16,6 +16,7 @@ from models_zoo.data import build_dataset
 from models_zoo.highlight import RegionEffect, effects
 from models_zoo.metrics import abs_pearson
 from models_zoo.metrics import cross_r as cross_r_matrix
+from models_zoo.streams import streams
 from models_zoo.tf_env import seed_everything
 from models_zoo.training import TrainingOutcome, TrainingStopped, confusion, train
 
@@ -85,7 +86,7 @@ class RunResult:
 
 def templates(classes: Sequence[ClassSpec], seed: int) -> list[np.ndarray]:
     """Clean class images for |r|; noise classes get a new draw, so |r| near 0 is expected."""
-    rng = np.random.default_rng(seed + 3)
+    rng = streams(seed).template
     return [spec.sample(rng) for spec in classes]
 
 

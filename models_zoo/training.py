@@ -20,6 +20,7 @@ import numpy as np
 
 from models_zoo.config import RunConfig
 from models_zoo.data import Dataset
+from models_zoo.streams import streams
 from models_zoo.tf_env import keras, tf
 
 # Keras 1.2's defaults, which the paper's prototype trained with.
@@ -341,7 +342,7 @@ def _train_loop(
     graph: _TrainGraph, config: RunConfig, on_epoch: EpochCallback | None, has_val: bool
 ) -> TrainingOutcome:
     n = graph.n
-    rng = np.random.default_rng(config.seed + 1)
+    rng = streams(config.seed).order
     orders = np.stack([rng.permutation(n) for _ in range(config.epochs)]).astype(np.int32)
     outcome = TrainingOutcome(
         history={"loss": [], "accuracy": [], "val_loss": [], "val_accuracy": []}
