@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from experiments import services
+from experiments import hooks, services
 from experiments.lifecycle import WORKER_STOPPED, initial_progress
 from experiments.models import Experiment
 
@@ -76,6 +76,12 @@ def broker_waiting_experiments() -> set[int] | None:
         if task.get("func") in (services.TASK_PATH, services.REVISUALIZE_TASK_PATH) and args:
             with contextlib.suppress(TypeError, ValueError):
                 experiment_ids.add(int(args[0]))
+        elif args:
+            # A feature app's task that carries several experiments (a sweep's group).
+            with contextlib.suppress(TypeError, ValueError):
+                experiment_ids.update(
+                    int(pk) for pk in hooks.task_experiments(task.get("func"), args) or ()
+                )
     return experiment_ids
 
 
@@ -94,6 +100,8 @@ def experiment_resend_lost(*, now: datetime | None = None) -> list[int]:
     waiting = Experiment.objects.filter(status=Status.QUEUED).filter(
         Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True, created_at__lt=cutoff)
     )
+    # A feature app that holds some back sends them itself, when their turn comes.
+    waiting = hooks.exclude_held(waiting)
     candidates = list(waiting.values_list("pk", "sent_at"))
     if not candidates:
         return []
@@ -143,7 +151,7 @@ def experiment_reap_stale(*, now: datetime | None = None) -> int:
         dead = stale.update(status=Status.FAILED, finished_at=now, error=WORKER_STOPPED)
         waited_too_long = now - timedelta(seconds=settings.QUEUE_TIMEOUT)
         forgotten = (
-            Experiment.objects.filter(status=Status.QUEUED)
+            hooks.exclude_held(Experiment.objects.filter(status=Status.QUEUED))
             .filter(
                 Q(heartbeat_at__isnull=True, created_at__lt=waited_too_long)
                 | Q(heartbeat_at__lt=waited_too_long)

@@ -195,8 +195,13 @@ def experiment_create(
     trained_on: list[dict[str, Any]] | None = None,
     source: Experiment | None = None,
     kind: str = "train",
+    held: bool = False,
 ) -> Experiment:
     """Validates the settings, stores a queued experiment and enqueues it after commit.
+
+    A ``held`` experiment is stored queued but not enqueued, and does not count against the
+    user's active runs: the feature app that asked for it sends its task later (a queue
+    keeper of ``experiments.hooks``, which names it as held until then).
 
     A re-run or re-visualization passes its ``source`` and that run's copy of the classes
     (``trained_on``), so it uses exactly the data the source used. While the user takes part
@@ -219,7 +224,7 @@ def experiment_create(
     # serialises writers anyway (transaction_mode IMMEDIATE).
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     _check_storage(user)
-    active = Experiment.objects.filter(owner=user, status__in=Experiment.ACTIVE).count()
+    active = 0 if held else active_count(user=user)
     if active >= settings.MAX_ACTIVE_EXPERIMENTS:
         raise TooManyActive(
             f"You already have {active} experiments queued or running; "
@@ -237,16 +242,24 @@ def experiment_create(
         progress=initial_progress(),
         kind=kind,
         source=source,
-        sent_at=timezone.now(),  # its task goes out when this transaction commits
+        # Its task goes out when this transaction commits, unless it is held back.
+        sent_at=None if held else timezone.now(),
     )
     experiment.full_clean()
     experiment.save()
     for callback in after_create:
         callback(experiment)
     hooks.experiment_created.send(sender=Experiment, experiment=experiment, user=user)
-    experiment_id = experiment.pk
-    transaction.on_commit(lambda: enqueue(experiment_id=experiment_id))
+    if not held:
+        experiment_id = experiment.pk
+        transaction.on_commit(lambda: enqueue(experiment_id=experiment_id))
     return experiment
+
+
+def active_count(*, user: AbstractBaseUser) -> int:
+    """The user's queued or running experiments, leaving out those held back."""
+    active = Experiment.objects.filter(owner=user, status__in=Experiment.ACTIVE)
+    return hooks.exclude_held(active).count()
 
 
 def enqueue(*, experiment_id: int) -> None:
