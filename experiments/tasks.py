@@ -97,7 +97,7 @@ def _train_started(experiment_id: int) -> str:
         except models_zoo.Cancelled:
             logger.info("Experiment %s was cancelled while it ran", experiment_id)
             return "cancelled"
-        saved = results.experiment_finish(experiment_id=experiment_id, outcome=_outcome(result))
+        saved = results.experiment_finish(experiment_id=experiment_id, outcome=run_outcome(result))
     except Exception as error:
         logger.exception("Experiment %s failed", experiment_id)
         lifecycle.experiment_fail(experiment_id=experiment_id, error=readable_error(error))
@@ -128,7 +128,7 @@ def readable_error(error: BaseException) -> str:
     return f"The run failed ({type(error).__name__}): {text}"
 
 
-def _outcome(result: RunResult) -> results.Outcome:
+def run_outcome(result: RunResult) -> results.Outcome:
     """The pipeline's result as plain values the services can store."""
     from models_zoo import persistence
 

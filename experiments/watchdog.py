@@ -2,7 +2,7 @@
 
 Every ``WATCHDOG_INTERVAL`` seconds it
 
-* refreshes the heartbeat of the experiment this process is training (if any), so that a
+* refreshes the heartbeat of the experiments this process is training (if any), so that a
   heartbeat means "its process is alive", even through long silent stretches such as the
   TensorFlow import or a slow first epoch; and
 * fails (or queues again, see ``MAX_ATTEMPTS``) every experiment whose heartbeat is older
@@ -31,35 +31,41 @@ from django.db import connection
 logger = logging.getLogger(__name__)
 
 _lock = threading.Lock()
-_current: int | None = None
+_current: tuple[int, ...] = ()
 _started = False
 
 
 @contextlib.contextmanager
-def training(experiment_id: int) -> Iterator[None]:
-    """Marks ``experiment_id`` as the one this process is training, for the heartbeat."""
+def training(*experiment_ids: int) -> Iterator[None]:
+    """Marks the experiments this process is training (several for a group trained
+    together), for the heartbeat."""
     global _current
     with _lock:
-        _current = experiment_id
+        _current = experiment_ids
     try:
         yield
     finally:
         with _lock:
-            _current = None
+            _current = ()
 
 
-def current_experiment() -> int | None:
+def current_experiments() -> tuple[int, ...]:
     with _lock:
         return _current
 
 
+def current_experiment() -> int | None:
+    """The first of the experiments this process is training, if any."""
+    current = current_experiments()
+    return current[0] if current else None
+
+
 def check_once() -> int:
-    """One round: beat for this process's experiment, then reap the stale ones."""
+    """One round: beat for this process's experiments, then reap the stale ones."""
     from experiments import lifecycle, reliability
 
     try:
-        experiment_id = current_experiment()
-        if experiment_id is not None:
+        for experiment_id in current_experiments():
             lifecycle.experiment_beat(experiment_id=experiment_id)
         reaped = reliability.experiment_reap_stale()
         return reaped + len(reliability.experiment_resend_lost())
