@@ -58,6 +58,12 @@ def initial_images(kind: str, n: int, seed: int) -> np.ndarray:
     raise ValueError(f"unknown initial image {kind!r}")
 
 
+def starting_batch(config: RunConfig, n_classes: int) -> tuple[np.ndarray, list[int]]:
+    """The images generation starts from and the class each one is optimised for: one per
+    class, in class order."""
+    return initial_images(config.initial_image, n_classes, config.seed), list(range(n_classes))
+
+
 def _blur_kernel() -> Any:
     radius = 3
     offsets = np.arange(-radius, radius + 1, dtype=np.float32)

@@ -5,20 +5,23 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from models_zoo import Cancelled, architectures
 from models_zoo.classes import ClassSpec, resolve
 from models_zoo.config import RunConfig
-from models_zoo.data import build_dataset
+from models_zoo.data import Dataset, build_dataset
 from models_zoo.highlight import RegionEffect, effects
 from models_zoo.metrics import abs_pearson
 from models_zoo.metrics import cross_r as cross_r_matrix
 from models_zoo.streams import streams
 from models_zoo.tf_env import seed_everything
 from models_zoo.training import TrainingOutcome, TrainingStopped, confusion, train
+
+if TYPE_CHECKING:
+    from models_zoo.generation import Generated
 
 # Share of the progress bar given to training; image generation takes the rest.
 TRAIN_SHARE = 0.85
@@ -99,7 +102,7 @@ def visualize(
     progress_offset: float = 0.0,
 ) -> list[ClassOutcome]:
     """Generates one image per class with ``model`` and measures it against the templates."""
-    from models_zoo.generation import GenerationStopped, generate
+    from models_zoo.generation import GenerationStopped, generate, starting_batch
 
     share = 1.0 - progress_offset
 
@@ -109,10 +112,24 @@ def visualize(
         fraction = progress_offset + share * min(done / max(total, 1), 1.0)
         return on_progress(Progress("generate", done, total, fraction))
 
+    start, targets = starting_batch(config, len(classes))
     try:
-        generated = generate(model, len(classes), config, on_step=on_step)
+        generated = generate(
+            model, len(classes), config, start=start, targets=targets, on_step=on_step
+        )
     except GenerationStopped as stop:
         raise Cancelled(str(stop)) from None
+    outcomes = class_outcomes(config, classes, generated)
+    if on_progress is not None:
+        on_progress(Progress("generate", config.max_steps, config.max_steps, 1.0))
+    return outcomes
+
+
+def class_outcomes(
+    config: RunConfig, classes: Sequence[ClassSpec], generated: Generated
+) -> list[ClassOutcome]:
+    """Each class's generated image measured against its template. ``generated`` holds the
+    images of ``generation.starting_batch(config, len(classes))``, in its order."""
     outcomes = []
     for index, (spec, template) in enumerate(
         zip(classes, templates(classes, config.seed), strict=True)
@@ -131,13 +148,29 @@ def visualize(
                 snapshots=None if generated.snapshots is None else generated.snapshots[:, index],
             )
         )
-    if on_progress is not None:
-        on_progress(Progress("generate", config.max_steps, config.max_steps, 1.0))
     return outcomes
 
 
 def cross_r(outcomes: Sequence[ClassOutcome]) -> list[list[float | None]]:
     return cross_r_matrix([o.image for o in outcomes], [o.template for o in outcomes])
+
+
+def prepare(
+    config: RunConfig, specs: Sequence[ClassSpec]
+) -> tuple[Dataset, Dataset, Dataset | None]:
+    """The run's whole data set, and its training and validation parts."""
+    highlight = config.highlight
+    data = build_dataset(
+        specs,
+        copies=config.copies,
+        noise_amplitude=config.noise_amplitude,
+        seed=config.seed,
+        masks=highlight == "rrr",
+        outside_relevant=config.highlight_outside_relevant,
+        augment_irrelevant=highlight == "augment",
+    )
+    train_set, val_set = data.split(config.validation_split)
+    return data, train_set, val_set
 
 
 def run(
@@ -152,17 +185,7 @@ def run(
     if [spec.key for spec in specs] != list(config.classes):
         raise ValueError("the class specifications do not match config.classes")
     seed_everything(config.seed)
-    highlight = config.highlight
-    data = build_dataset(
-        specs,
-        copies=config.copies,
-        noise_amplitude=config.noise_amplitude,
-        seed=config.seed,
-        masks=highlight == "rrr",
-        outside_relevant=config.highlight_outside_relevant,
-        augment_irrelevant=highlight == "augment",
-    )
-    train_set, val_set = data.split(config.validation_split)
+    data, train_set, val_set = prepare(config, specs)
     model = architectures.build(config.model, len(specs))
     built = time.perf_counter()
 
