@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 
 from experiments import limits
-from models_zoo import config, shapes
+from models_zoo import config, shapes, sweep
 from models_zoo import render as shape_render
 from models_zoo.architectures import list_architectures
 
@@ -197,6 +197,26 @@ def _builder_settings(
         "initialImages": {t.key: {"name": t.name, "src": t.src} for t in initial_images},
         "pollMs": 400,
         "pageSize": 10,
+        "sweep": _sweep_settings(),
+    }
+
+
+# A sweep of one seed is no group: the sweeps API asks for at least two.
+SWEEP_MIN_SEEDS = 2
+SWEEP_DEFAULT_SEEDS = 5
+
+
+def _sweep_settings() -> dict[str, Any]:
+    """The builder's sweep form: what may be varied, over which choices, and its bounds."""
+    return {
+        "variable": list(sweep.VARIABLE),
+        "choices": {"model": [a.name for a in list_architectures()], **config.CHOICES},
+        "minSeeds": SWEEP_MIN_SEEDS,
+        "maxSeeds": sweep.MAX_SEEDS,
+        "defaultSeeds": SWEEP_DEFAULT_SEEDS,
+        "maxVaried": sweep.MAX_VARIED,
+        "maxValues": sweep.MAX_VALUES,
+        "maxRuns": sweep.MAX_RUNS,
     }
 
 
