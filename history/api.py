@@ -27,7 +27,7 @@ from experiments.api.schema import DETAIL, FIELD_ERRORS, TOO_MANY
 from experiments.api.serializers import ExperimentSerializer
 from experiments.filters import ExperimentFilterSet
 from experiments.models import Experiment
-from history import comparison, scenarios, selectors, services
+from history import comparison, scenarios, selectors, services, table
 from history.models import SavedComparison
 from history.signals import comparison_opened
 from models_zoo.config import SEED_MAX
@@ -333,3 +333,77 @@ class ScenarioRunView(generics.GenericAPIView):
             {"ids": ids, "seed": seed, "compare_url": url, "wait_url": f"{url}&wait=1"},
             status=status.HTTP_201_CREATED,
         )
+
+
+class _RunTableMixin:
+    """The run table of the signed-in user's experiments, narrowed by the history's filters
+    (a bad filter is a 400 naming it), the text filter ``q`` and sorted by ``sort``."""
+
+    request: Request
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ExperimentFilterSet
+    # Only the schema reads this (for the filters' model); requests go through get_queryset.
+    queryset = Experiment.objects.none()
+
+    def get_queryset(self) -> QuerySet[Experiment]:
+        return Experiment.objects.filter(owner=self.request.user)
+
+    def run_table(self) -> table.Table:
+        queryset = self.filter_queryset(self.get_queryset())  # type: ignore[attr-defined]
+        return table.run_table(
+            user=self.request.user,
+            queryset=queryset,
+            q=self.request.query_params.get("q"),
+            sort=self.request.query_params.get("sort"),
+        )
+
+
+TABLE_PARAMETERS = [
+    OpenApiParameter(
+        "q",
+        str,
+        description="Words every row shown holds (number, model, "
+        "classes, seed, status, tags, sweep), in any case.",
+    ),
+    OpenApiParameter(
+        "sort",
+        str,
+        description="A column's key to sort by, '-' first for "
+        "descending: -accuracy, r:line. Runs without a value come last.",
+    ),
+]
+
+
+class RunTableView(_RunTableMixin, generics.GenericAPIView):
+    """Every one of your runs matching the filters as a row of figures (at most 2000): the
+    columns (per-class |r| for each class among them) and the rows, sorted."""
+
+    @extend_schema(
+        filters=True,
+        parameters=TABLE_PARAMETERS,
+        responses={200: OpenApiResponse(description="The table"), 400: FIELD_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(self.run_table().as_dict())
+
+
+class RunTableCsvView(_RunTableMixin, generics.GenericAPIView):
+    """The run table as CSV, its rows in the same order, with the columns named in
+    ``columns`` (comma-separated keys; all by default)."""
+
+    @extend_schema(
+        filters=True,
+        parameters=[
+            *TABLE_PARAMETERS,
+            OpenApiParameter("columns", str, description="Column keys: number,model,r:line"),
+        ],
+        responses={(200, "text/csv"): OpenApiResponse(description="CSV"), 400: FIELD_ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        run_table = self.run_table()
+        columns = table.parse_columns(request.query_params.get("columns"), run_table)
+        response = HttpResponse(
+            table.table_csv(run_table, columns), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="runs.csv"'
+        return response

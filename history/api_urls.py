@@ -8,6 +8,8 @@ from history import api
 
 urlpatterns = [
     path("history/", api.HistoryView.as_view(), name="history"),
+    path("history/table/", api.RunTableView.as_view(), name="run-table"),
+    path("history/table/csv/", api.RunTableCsvView.as_view(), name="run-table-csv"),
     path("compare/", api.CompareView.as_view(), name="compare"),
     path("compare/csv/", api.CompareCsvView.as_view(), name="compare-csv"),
     path(
