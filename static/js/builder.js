@@ -8,6 +8,7 @@ import { setupEffects } from "./builder/effects.js";
 import { setupFollowUps } from "./builder/follow_ups.js";
 import { setupResults } from "./builder/results.js";
 import { setupSettings } from "./builder/settings.js";
+import { setupSweep } from "./builder/sweep.js";
 import { readJson } from "./lib/dom.js";
 
 const settings = readJson("builder-settings");
@@ -36,6 +37,9 @@ const runSettings = setupSettings(settings, {
   classes,
   onStarted: (detail) => results.showStarted(detail, { scroll: true }),
 });
+
+// The sweep form sends the run settings as the run button would, and shows their errors there.
+setupSweep(settings, runSettings);
 
 runSettings.updateRunState();
 panel.fillSelects();

@@ -341,6 +341,10 @@ export function setupSettings(settings, { classes, onStarted }) {
   return {
     updateRunState,
     hideError,
+    // The sweep form sends these settings too, and shows their errors beside their fields.
+    collect,
+    showErrors,
+    clearErrors,
     // "Reuse seed" on a row: its seed goes into the seed field.
     reuseSeed(seed) {
       seedInput.value = String(seed);
