@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "history",
     "accounts",
     "studies",
+    "sweeps",
 ]
 
 MIDDLEWARE = [
@@ -426,7 +427,7 @@ if LOG_FILE:
         "filename": LOG_FILE,
         "formatter": "plain",
     }
-_APPS = ("experiments", "drawing", "history", "accounts", "studies", "shapeshop_site")
+_APPS = ("experiments", "drawing", "history", "accounts", "studies", "sweeps", "shapeshop_site")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

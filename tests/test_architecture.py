@@ -19,8 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("experiments", "drawing", "history", "accounts", "studies", "shapeshop_site", "models_zoo")
-FEATURES = ("drawing", "history", "accounts", "studies")
+APPS = (
+    "experiments",
+    "drawing",
+    "history",
+    "accounts",
+    "studies",
+    "sweeps",
+    "shapeshop_site",
+    "models_zoo",
+)
+FEATURES = ("drawing", "history", "accounts", "studies", "sweeps")
 MAX_LINES = 500
 # Not the project's own modules, or not held to the rules: tests, migrations, tooling.
 SKIPPED_DIRS = {"tests", "migrations", "node_modules", "__pycache__"}
