@@ -17,6 +17,7 @@ from drawing.api_urls import urlpatterns as drawing_api
 from experiments.api.urls import urlpatterns as experiments_api
 from history.api_urls import urlpatterns as history_api
 from studies.urls import urlpatterns as studies_api
+from sweeps.api_urls import urlpatterns as sweeps_api
 
 app_name = "api"
 
@@ -31,6 +32,7 @@ ROOT_LINKS = {
     "comparisons": "api:comparison-list",
     "scenarios": "api:scenario-list",
     "studies": "api:study-list",
+    "sweeps": "api:sweep-list",
     "schema": "api:schema",
     "docs": "api:docs",
 }
@@ -62,6 +64,7 @@ urlpatterns = [
     *drawing_api,
     *history_api,
     *studies_api,
+    *sweeps_api,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Interactive docs from our own static files (drf-spectacular-sidecar): they work offline,
     # and the split view keeps every script in a file, as the Content-Security-Policy requires.

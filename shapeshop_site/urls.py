@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("studies.page_urls")),
     path("", include("accounts.urls")),
     path("", include("history.urls")),
+    path("", include("sweeps.urls")),
     path("", include("experiments.urls")),
 ]
 
