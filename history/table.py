@@ -77,6 +77,7 @@ class Table:
             "limit": MAX_ROWS,
             "sort": self.sort,
             "columns": [column.as_dict() for column in self.columns],
+            "class_names": self.class_names,
             "rows": self.rows,
         }
 

@@ -31,6 +31,8 @@ from models_zoo.architectures import list_architectures
 from models_zoo.config import RunConfig
 
 HISTORY_PAGE_SIZE = 20
+# ?view=table shows the runs as one table of figures instead of rows with their images.
+TABLE_VIEW = "table"
 # How often a row still running asks how far it is.
 HISTORY_POLL_MS = 1500
 
@@ -199,13 +201,24 @@ def history(request: HttpRequest) -> HttpResponse:
     # An invalid filter is said beside its field; the valid ones still apply.
     filters = ExperimentFilterSet(request.GET, queryset=experiments)
     form = filters.form
-    page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [
-        HistoryRow(experiment=experiment, results=result_cards(experiment))
-        for experiment in page.object_list
-    ]
+    # The run table is drawn by its script from the table API, which takes the same query.
+    table_view = request.GET.get("view") == TABLE_VIEW
+    page = None
+    rows = []
+    if not table_view:
+        page = Paginator(filters.qs, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [
+            HistoryRow(experiment=experiment, results=result_cards(experiment))
+            for experiment in page.object_list
+        ]
     query = request.GET.copy()
     query.pop("page", None)
+    # The other view of the same runs, with the same filters.
+    other = query.copy()
+    for name in ("view", "q", "sort"):
+        other.pop(name, None)
+    if not table_view:
+        other["view"] = TABLE_VIEW
     saved = [
         {"comparison": item, "url": compare_page_url(item.experiment_ids, item.options)}
         for item in selectors.saved_comparison_list(user=request.user)
@@ -219,7 +232,12 @@ def history(request: HttpRequest) -> HttpResponse:
         "statuses": Experiment.Status.choices,
         "page": page,
         "rows": rows,
-        "filtered": any(value for key, value in request.GET.items() if key != "page"),
+        "filtered": any(
+            value for key, value in request.GET.items() if key not in ("page", "view", "sort")
+        ),
+        "table_view": table_view,
+        "other_view_url": f"{reverse('history')}?{other.urlencode()}",
+        "table_query": {"q": request.GET.get("q", ""), "sort": request.GET.get("sort", "")},
         "query": query.urlencode(),
         "saved": saved,
         "scenarios": list(scenarios.SCENARIOS.values()),
@@ -244,6 +262,8 @@ def history(request: HttpRequest) -> HttpResponse:
                 if row.experiment.is_active
             ],
             "pollMs": HISTORY_POLL_MS,
+            "tableUrl": reverse("api:run-table"),
+            "tableCsvUrl": reverse("api:run-table-csv"),
         },
     }
     return render(request, "experiments/history.html", context)

@@ -1,79 +1,27 @@
 // The history page: rows come from the server (their titles drawn here from the page's data,
 // by the same renderer as the builder's rows); this script edits tags and notes in place,
-// keeps the selection of rows to compare (across pages and filters, for this tab), deletes
-// saved comparisons, starts the paper's scenarios, and follows the runs still going.
+// keeps the selection of rows to compare (history/selection.js), draws the run table in the
+// table view (history/table.js), deletes saved comparisons, starts the paper's scenarios,
+// and follows the runs still going.
 import { apiFetch, messagesOf } from "./lib/api.js";
 import { el, readJson } from "./lib/dom.js";
 import { STATUS_LABELS } from "./lib/format.js";
 import { endAnnouncement, updateProgress } from "./lib/progress.js";
 import { resultTitle } from "./lib/result_title.js";
+import { startSelection } from "./history/selection.js";
+import { startRunTable } from "./history/table.js";
 
 const settings = readJson("history-settings");
-const SELECTION_KEY = "shapeshop.history.selection";
 
 // Each row's title, drawn from the page's data by the renderer of the builder's rows.
 for (const detail of settings.titles) {
   document.getElementById(`experiment-${detail.id}-title`)?.replaceWith(resultTitle(detail, settings));
 }
 
-// ---------------------------------------------------------------- selection
+// ---------------------------------------------------------------- selection and the table
 
-const compareButton = document.getElementById("compare-button");
-const clearButton = document.getElementById("clear-selection");
-const selectionStatus = document.getElementById("selection-status");
-const boxes = Array.from(document.querySelectorAll(".select-experiment"));
-
-// id -> number, in the order the user picked them (the comparison's column order).
-function loadSelection() {
-  try {
-    const stored = JSON.parse(sessionStorage.getItem(SELECTION_KEY) || "[]");
-    return Array.isArray(stored) ? stored.filter((item) => Number.isInteger(item.id)) : [];
-  } catch (_error) {
-    return [];
-  }
-}
-let selection = loadSelection();
-
-function saveSelection() {
-  sessionStorage.setItem(SELECTION_KEY, JSON.stringify(selection));
-}
-
-function showSelection() {
-  const count = selection.length;
-  const numbers = selection.map((item) => `[${item.number}]`).join(", ");
-  selectionStatus.textContent =
-    count === 0
-      ? "Select two or more experiments to compare."
-      : `${count} selected: ${numbers}.${count < 2 ? " Select one more to compare." : ""}`;
-  compareButton.disabled = count < 2;
-  clearButton.hidden = count === 0;
-  for (const box of boxes) {
-    box.checked = selection.some((item) => item.id === Number(box.value));
-    box.closest(".history-row").classList.toggle("is-selected", box.checked);
-  }
-}
-
-for (const box of boxes) {
-  box.addEventListener("change", () => {
-    const id = Number(box.value);
-    selection = selection.filter((item) => item.id !== id);
-    if (box.checked) selection.push({ id, number: Number(box.dataset.number) });
-    saveSelection();
-    showSelection();
-  });
-}
-
-clearButton.addEventListener("click", () => {
-  selection = [];
-  saveSelection();
-  showSelection();
-});
-
-compareButton.addEventListener("click", () => {
-  if (selection.length < 2) return;
-  const ids = selection.map((item) => item.id);
-  window.location.href = `${settings.compareUrl}?ids=${ids.join(",")}&all=0&base=${ids[0]}`;
-});
+const selection = startSelection(settings);
+if (document.getElementById("run-table")) startRunTable(settings, selection);
 
 // ---------------------------------------------------------------- tags and notes
 
@@ -270,6 +218,7 @@ async function showFinished(row, detail) {
   }
   // Keep keyboard focus in the row whose Cancel button went away.
   if (hadFocus && !row.contains(document.activeElement)) row.querySelector(".select-experiment").focus();
+  selection.show();
   announce(row, detail);
   return true;
 }
@@ -336,5 +285,3 @@ for (const detail of settings.active) {
   followed.set(detail.id, { failures: 0 });
   setTimeout(() => poll(row), settings.pollMs);
 }
-
-showSelection();
