@@ -5,13 +5,20 @@ so training can use a fused cross-entropy and image generation can target either
 or the probability. Adding an architecture is one function plus one ``register`` line.
 Keras comes from ``models_zoo.tf_env`` inside the builders, so TensorFlow starts with this
 package's settings, and importing this module never loads TensorFlow.
+
+An architecture may take its shape from run settings (``ArchitectureInfo.sizes``: the MLP's
+``mlp_layers``, the CNN's ``cnn_filters`` and ``cnn_dense``); its builder then receives
+their values as a second argument. With the settings' defaults the MLP and the CNN are the
+paper's, layer for layer, so a seed gives the same weights as before the shape was a setting.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from models_zoo.config import RunConfig
 
 INPUT_SHAPE = (28, 28, 1)
 
@@ -21,23 +28,32 @@ class ArchitectureInfo:
     name: str
     label: str
     description: str
-    build: Callable[[int], Any]
+    build: Callable[..., Any]
     # Run the layers before the first dense layer on the two halves of each batch, as
     # independent ops on two cores (see ``training.split_layers``). It pays where per-sample
     # work dwarfs the cost of the extra ops (convolutions); for small dense models it is
     # slower. A property of the architecture, never of the machine, so a seed gives the
     # same weights everywhere. Sequential models only.
     split_batches: bool = False
+    # The run settings that shape the model; the builder takes their values as a mapping.
+    sizes: tuple[str, ...] = ()
 
 
 ARCHITECTURES: dict[str, ArchitectureInfo] = {}
 
 
 def register(
-    name: str, label: str, description: str, *, split_batches: bool = False
-) -> Callable[[Callable[[int], Any]], Any]:
-    def decorator(build: Callable[[int], Any]) -> Callable[[int], Any]:
-        ARCHITECTURES[name] = ArchitectureInfo(name, label, description, build, split_batches)
+    name: str,
+    label: str,
+    description: str,
+    *,
+    split_batches: bool = False,
+    sizes: tuple[str, ...] = (),
+) -> Callable[[Callable[..., Any]], Any]:
+    def decorator(build: Callable[..., Any]) -> Callable[..., Any]:
+        ARCHITECTURES[name] = ArchitectureInfo(
+            name, label, description, build, split_batches, sizes
+        )
         return build
 
     return decorator
@@ -47,27 +63,65 @@ def list_architectures() -> list[ArchitectureInfo]:
     return list(ARCHITECTURES.values())
 
 
-def build(name: str, n_classes: int) -> Any:
-    """Builds a fresh, untrained model; weights come from Keras' seeded initialisers."""
+Sizes = RunConfig | Mapping[str, Any] | None
+
+
+def _info(name: str) -> ArchitectureInfo:
     try:
-        info = ARCHITECTURES[name]
+        return ARCHITECTURES[name]
     except KeyError:
         raise KeyError(f"unknown model {name!r}; known: {', '.join(ARCHITECTURES)}") from None
-    return info.build(n_classes)
 
 
-@register("mlp", "MLP", "Two dense layers of 128 tanh units (the paper's MLP).")
-def mlp(n_classes: int) -> Any:
+def sizes_of(name: str, sizes: Sizes = None) -> dict[str, Any]:
+    """The shape settings architecture ``name`` reads, from a run configuration or a mapping
+    of settings (a stored configuration); a missing one takes its default."""
+    defaults = RunConfig.__dataclass_fields__
+    found: dict[str, Any] = {}
+    for setting in _info(name).sizes:
+        if isinstance(sizes, RunConfig):
+            value = getattr(sizes, setting)
+        elif sizes is not None and setting in sizes:
+            value = sizes[setting]
+        else:
+            value = defaults[setting].default
+        found[setting] = tuple(value) if isinstance(value, list | tuple) else value
+    return found
+
+
+def shape_key(name: str, sizes: Sizes = None) -> tuple[Any, ...]:
+    """What tells two models of one architecture apart, for caches of compiled graphs."""
+    return (name, *sorted(sizes_of(name, sizes).items()))
+
+
+def build(name: str, n_classes: int, sizes: Sizes = None) -> Any:
+    """Builds a fresh, untrained model; weights come from Keras' seeded initialisers.
+
+    ``sizes`` is the run's configuration (or a mapping of its settings) for an architecture
+    whose shape is a setting; without it the model has the default shape.
+    """
+    info = _info(name)
+    if not info.sizes:
+        return info.build(n_classes)
+    return info.build(n_classes, sizes_of(name, sizes))
+
+
+@register(
+    "mlp",
+    "MLP",
+    "Dense layers of tanh units; by default two of 128 (the paper's MLP).",
+    sizes=("mlp_layers",),
+)
+def mlp(n_classes: int, sizes: Mapping[str, Any]) -> Any:
     from models_zoo.tf_env import keras
 
     layers = keras.layers
-
+    hidden = [layers.Dense(width, activation="tanh") for width in sizes["mlp_layers"]]
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
             layers.Flatten(),
-            layers.Dense(128, activation="tanh"),
-            layers.Dense(128, activation="tanh"),
+            *hidden,
             layers.Dense(n_classes, name="logits"),
         ],
         name="mlp",
@@ -77,23 +131,24 @@ def mlp(n_classes: int) -> Any:
 @register(
     "cnn",
     "CNN",
-    "Two 3x3 convolutions, max pooling, dropout and a dense layer (the paper's CNN).",
+    "3x3 convolutions, max pooling, dropout and a dense layer; by default two convolutions "
+    "of 32 filters and 128 dense units (the paper's CNN).",
     split_batches=True,
+    sizes=("cnn_filters", "cnn_dense"),
 )
-def cnn(n_classes: int) -> Any:
+def cnn(n_classes: int, sizes: Mapping[str, Any]) -> Any:
     from models_zoo.tf_env import keras
 
     layers = keras.layers
-
+    convolutions = [layers.Conv2D(count, 3, activation="relu") for count in sizes["cnn_filters"]]
     return keras.Sequential(
         [
             keras.Input(INPUT_SHAPE),
-            layers.Conv2D(32, 3, activation="relu"),
-            layers.Conv2D(32, 3, activation="relu"),
+            *convolutions,
             layers.MaxPooling2D(2),
             layers.Dropout(0.25),
             layers.Flatten(),
-            layers.Dense(128, activation="relu"),
+            layers.Dense(sizes["cnn_dense"], activation="relu"),
             layers.Dropout(0.5),
             layers.Dense(n_classes, name="logits"),
         ],
@@ -104,7 +159,8 @@ def cnn(n_classes: int) -> Any:
 @register(
     "cnn_deep",
     "Deeper CNN",
-    "Three convolution blocks with global average pooling: fewer weights, a wider view.",
+    "Three convolution blocks with global average pooling: fewer weights, a wider view. "
+    "Its shape is fixed.",
     split_batches=True,
 )
 def cnn_deep(n_classes: int) -> Any:

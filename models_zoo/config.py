@@ -13,7 +13,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 SEED_MAX = 2**31 - 1
 
@@ -35,6 +35,8 @@ LIMITS: dict[str, tuple[float, float]] = {
     "jitter": (0, 8),
     "snapshot_every": (0, 20000),
     "highlight_lambda": (0.0, 1e6),
+    "cnn_dense": (8, 512),
+    "diversity": (1, 8),
 }
 STRICT_MIN = {"step_size", "learning_rate", "threshold"}
 STRICT_MAX = {"threshold"}
@@ -44,6 +46,25 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "optimizer": ("adadelta", "adam"),
     "objective": ("probability", "logit"),
     "highlight": ("none", "rrr", "augment"),
+    "diversity_starts": ("noise", "kinds"),
+}
+
+
+class ListLimit(NamedTuple):
+    """The bounds of a list-valued setting: how many entries, and each entry's range."""
+
+    fewest: int
+    most: int
+    low: int
+    high: int
+    entry: str  # what one entry is called in messages: "layer width", "filter count"
+
+
+# The model's shape. The bounds keep the dearest run of the paper's settings within about a
+# minute on two cores (``models_zoo.budget`` prices the widths; docs/ml-core.md has figures).
+LIST_LIMITS: dict[str, ListLimit] = {
+    "mlp_layers": ListLimit(1, 4, 1, 512, "layer width"),
+    "cnn_filters": ListLimit(1, 3, 1, 64, "filter count"),
 }
 
 DEFAULT_LEARNING_RATES = {"adadelta": 1.0, "adam": 0.001}
@@ -66,6 +87,8 @@ GENERATION_FIELDS = (
     "jitter",
     "snapshot_every",
     "seed",
+    "diversity",
+    "diversity_starts",
 )
 
 # The paper's choices in the UI (other values within LIMITS are allowed too).
@@ -110,9 +133,21 @@ class RunConfig:
     highlight: str = "none"
     highlight_lambda: float = DEFAULT_HIGHLIGHT_LAMBDA
     highlight_outside_relevant: bool = False
+    # The model's shape; each architecture reads only its own (``ArchitectureInfo.sizes``).
+    mlp_layers: tuple[int, ...] = (128, 128)
+    cnn_filters: tuple[int, ...] = (32, 32)
+    cnn_dense: int = 128
+    # Images generated per class (the first from ``initial_image``, as with one), and where
+    # the others start: new noise draws, or the initial-image kinds in turn.
+    diversity: int = 1
+    diversity_starts: str = "noise"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", tuple(self.classes))
+        for name in LIST_LIMITS:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))
         self._check()
 
     @property
@@ -143,6 +178,8 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         out = {name: getattr(self, name) for name in self.field_names()}
         out["classes"] = list(self.classes)
+        for name in LIST_LIMITS:
+            out[name] = list(out[name])
         return out
 
     def replace(self, **changes: Any) -> RunConfig:
@@ -184,6 +221,25 @@ class RunConfig:
         for name in ("clip", "highlight_outside_relevant"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(name, "must be true or false")
+        for name, limit in LIST_LIMITS.items():
+            _check_list(name, limit, getattr(self, name))
+
+
+def _check_list(name: str, limit: ListLimit, values: Any) -> None:
+    if not isinstance(values, tuple):
+        raise ConfigError(name, f"must be a list of {limit.entry}s")
+    if not limit.fewest <= len(values) <= limit.most:
+        raise ConfigError(
+            name, f"list {limit.fewest} to {limit.most} {limit.entry}s, not {len(values)}"
+        )
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(name, f"each {limit.entry} must be a whole number, not {value!r}")
+        if not limit.low <= value <= limit.high:
+            raise ConfigError(
+                name,
+                f"each {limit.entry} must be from {limit.low} to {limit.high}, not {value}",
+            )
 
 
 def _shown(value: float) -> str:
@@ -192,7 +248,7 @@ def _shown(value: float) -> str:
 
 
 _INT_FIELDS = {"epochs", "seed", "batch_size", "copies", "max_steps", "blur_every", "jitter"}
-_INT_FIELDS |= {"snapshot_every"}
+_INT_FIELDS |= {"snapshot_every", "cnn_dense", "diversity"}
 _BOOL_FIELDS = {"clip", "highlight_outside_relevant"}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -206,6 +262,8 @@ def _coerce(name: str, annotation: str, value: Any) -> Any:
         if isinstance(value, list | tuple):
             return tuple(value)
         raise ConfigError("classes", "must be a list of class names")
+    if name in LIST_LIMITS:
+        return coerce_list(name, value)
     if name in _BOOL_FIELDS:
         if isinstance(value, bool):
             return value
@@ -244,6 +302,36 @@ def _coerce(name: str, annotation: str, value: Any) -> Any:
     if not isinstance(value, str):
         raise ConfigError(name, "must be text")
     return value
+
+
+def coerce_list(name: str, value: Any) -> tuple[int, ...]:
+    """A list-valued setting from a list or from text such as "64, 32"; the bounds are
+    checked with the rest of the configuration."""
+    entry = LIST_LIMITS[name].entry
+    if isinstance(value, str):
+        parts: list[Any] = [part.strip() for part in value.split(",")]
+        if parts == [""]:
+            parts = []
+    elif isinstance(value, list | tuple):
+        parts = list(value)
+    else:
+        raise ConfigError(name, f"must be a list of {entry}s, such as 64,32")
+    numbers = []
+    for part in parts:
+        number: int | None = None
+        if isinstance(part, int) and not isinstance(part, bool):
+            number = part
+        elif isinstance(part, float) and part.is_integer():
+            number = int(part)
+        elif isinstance(part, str):
+            try:
+                number = int(part.strip())
+            except ValueError:
+                number = None
+        if number is None:
+            raise ConfigError(name, f"each {entry} must be a whole number, not {part!r}")
+        numbers.append(number)
+    return tuple(numbers)
 
 
 PRESETS: dict[str, dict[str, Any]] = {

@@ -48,15 +48,27 @@ def save_weights(model: Any, path: str | os.PathLike[str]) -> str:
     return digest
 
 
-def load_model(path: str | os.PathLike[str], *, model: str, n_classes: int, sha256: str) -> Any:
-    """Rebuilds architecture ``model`` and loads the weights, refusing a file whose hash differs."""
+def load_model(
+    path: str | os.PathLike[str],
+    *,
+    model: str,
+    n_classes: int,
+    sha256: str,
+    sizes: architectures.Sizes = None,
+) -> Any:
+    """Rebuilds architecture ``model`` and loads the weights, refusing a file whose hash differs.
+
+    ``sizes`` is the run's configuration, or a mapping of its settings, for the model's shape
+    (``mlp_layers``, ...); a setting it lacks (a run stored before the shape was a setting)
+    takes its default, which was then the only shape.
+    """
     try:
         actual = sha256_of(path)
     except OSError as error:
         raise WeightsError(f"cannot read the weights file: {error.strerror or error}") from None
     if actual != sha256:
         raise WeightsError("the weights file does not match its recorded SHA-256; it was altered")
-    network = architectures.build(model, n_classes)
+    network = architectures.build(model, n_classes, sizes)
     try:
         network.load_weights(os.fspath(path))
     except Exception as error:  # h5py and Keras raise many types for a bad file
@@ -94,9 +106,16 @@ def load_checkpoint(directory: str | os.PathLike[str]) -> tuple[Any, dict[str, A
         metadata = json.loads((folder / CHECKPOINT_NAME).read_text())
         architecture, n_classes = metadata["architecture"], int(metadata["n_classes"])
         sha256 = metadata["sha256"]
+        sizes = metadata.get("config") or {}
+        if not isinstance(sizes, dict):
+            raise TypeError("config must be an object")
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise WeightsError(f"cannot read {CHECKPOINT_NAME}: {error}") from None
     model = load_model(
-        folder / WEIGHTS_NAME, model=architecture, n_classes=n_classes, sha256=sha256
+        folder / WEIGHTS_NAME,
+        model=architecture,
+        n_classes=n_classes,
+        sha256=sha256,
+        sizes=sizes,
     )
     return model, metadata
