@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from models_zoo import architectures
+from models_zoo.architectures import Sizes
 from models_zoo.config import RunConfig
 from models_zoo.data import Dataset
 from models_zoo.streams import streams
@@ -193,11 +195,10 @@ class _TrainGraph:
         optimizer: str,
         rrr: bool,
         split: bool | None = None,
+        sizes: Sizes = None,
     ) -> None:
-        from models_zoo import architectures
-
         n_classes, n_train, n_val, batch = shape
-        self.model = architectures.build(architecture, n_classes)
+        self.model = architectures.build(architecture, n_classes, sizes)
         variables = [getattr(v, "value", v) for v in self.model.trainable_variables]
         self.optimizer = _Optimizer(optimizer, variables)
         self.rrr_lambda = tf.Variable(0.0, trainable=False)
@@ -308,10 +309,12 @@ def _graph_for(model: Any, n_train: int, n_val: int, config: RunConfig) -> _Trai
     n_classes = int(model.output_shape[-1])
     batch = min(config.batch_size, n_train)
     rrr = config.highlight == "rrr"
-    key = (model.name, n_classes, n_train, n_val, batch, config.optimizer, rrr)
+    shape = architectures.shape_key(model.name, config)
+    key = (shape, n_classes, n_train, n_val, batch, config.optimizer, rrr)
     graph = _GRAPHS.get(key)
     if graph is None:
-        graph = _TrainGraph(model.name, (n_classes, n_train, n_val, batch), config.optimizer, rrr)
+        dims = (n_classes, n_train, n_val, batch)
+        graph = _TrainGraph(model.name, dims, config.optimizer, rrr, sizes=config)
         _GRAPHS[key] = graph
         while len(_GRAPHS) > MAX_CACHED_GRAPHS:
             _GRAPHS.popitem(last=False)
