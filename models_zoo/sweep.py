@@ -41,6 +41,9 @@ VARIABLE = (
     "tv",
     "highlight",
     "highlight_lambda",
+    "mlp_layers",
+    "cnn_filters",
+    "cnn_dense",
 )
 
 # Settings that may differ between members of one stacked computation: each member carries
@@ -146,6 +149,9 @@ def run_group(
     """Trains and visualizes every configuration of one group; results in the same order,
     each as ``pipeline.run`` would return it for that configuration alone.
 
+    The members train and generate as one stacked computation (``models_zoo.stacked``);
+    a group whose model cannot be stacked is made one run after another.
+
     ``on_progress`` sees the whole group's progress; answering True cancels the group
     (``models_zoo.Cancelled``).
     """
@@ -155,8 +161,16 @@ def run_group(
     if len(keys) != 1:
         raise ValueError("a group's configurations may differ only in " + ", ".join(PER_MEMBER))
     from models_zoo import pipeline
+    from models_zoo.classes import resolve
     from models_zoo.pipeline import Progress
+    from models_zoo.stacked import run_stacked
 
+    specs = list(classes) if classes is not None else resolve(configs[0].classes)
+    if [spec.key for spec in specs] != list(configs[0].classes):
+        raise ValueError("the class specifications do not match config.classes")
+    stacked = run_stacked(list(configs), specs, on_progress)
+    if stacked is not None:
+        return stacked
     results = []
     count = len(configs)
     for index, config in enumerate(configs):
@@ -169,5 +183,5 @@ def run_group(
                 Progress(progress.phase, progress.done, progress.total, fraction, progress.metrics)
             )
 
-        results.append(pipeline.run(config, classes, on_progress=member_progress))
+        results.append(pipeline.run(config, specs, on_progress=member_progress))
     return results
