@@ -222,7 +222,11 @@ def _revisualize(experiment: Experiment, source: Experiment, folder: str) -> str
     classes = services.class_specs(experiment=experiment)
     weights = _local_copy(source.weights.name, folder)
     model = persistence.load_model(
-        weights, model=config.model, n_classes=len(classes), sha256=source.weights_sha256
+        weights,
+        model=config.model,
+        n_classes=len(classes),
+        sha256=source.weights_sha256,
+        sizes=config,
     )
     loaded = time.perf_counter()
     try:

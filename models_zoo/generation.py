@@ -42,26 +42,53 @@ class Generated:
     snapshots: np.ndarray | None  # (s, n, 28, 28): the images every `snapshot_every` steps
 
 
-def initial_images(kind: str, n: int, seed: int) -> np.ndarray:
-    """Starting images for ``n`` classes: black, white, noise or blurred noise (seeded)."""
+KINDS = ("black", "white", "noise", "noise_blur")
+RANDOM_KINDS = ("noise", "noise_blur")
+
+
+def _draw(kind: str, n: int, rng: np.random.Generator | None) -> np.ndarray:
     shape = (n, 28, 28)
     if kind == "black":
         return np.zeros(shape, np.float32)
     if kind == "white":
         return np.ones(shape, np.float32)
-    rng = streams(seed).start
+    if kind not in RANDOM_KINDS:
+        raise ValueError(f"unknown initial image {kind!r}")
+    assert rng is not None
     noise = rng.uniform(0.0, 1.0, shape)
     if kind == "noise":
         return noise.astype(np.float32)
-    if kind == "noise_blur":
-        return gaussian_filter(noise, sigma=(0, 1.0, 1.0)).astype(np.float32)
-    raise ValueError(f"unknown initial image {kind!r}")
+    return gaussian_filter(noise, sigma=(0, 1.0, 1.0)).astype(np.float32)
+
+
+def initial_images(kind: str, n: int, seed: int) -> np.ndarray:
+    """Starting images for ``n`` classes: black, white, noise or blurred noise (seeded)."""
+    return _draw(kind, n, streams(seed).start if kind in RANDOM_KINDS else None)
+
+
+def start_kinds(config: RunConfig) -> list[str]:
+    """The initial-image kind of each of the ``diversity`` images per class. The first is
+    the run's ``initial_image``. With ``diversity_starts="noise"`` the others are new draws
+    of noise (of blurred noise when that is the initial image); with ``"kinds"`` they take
+    the four kinds in turn from there, and past four only the random kinds come again (a
+    second black or white start would give the same image)."""
+    first = config.initial_image
+    if config.diversity_starts == "kinds":
+        turn = [KINDS[(KINDS.index(first) + j) % len(KINDS)] for j in range(len(KINDS))]
+        again = [kind for kind in turn if kind in RANDOM_KINDS]
+        return [*turn, *(again * config.diversity)][: config.diversity]
+    other = first if first in RANDOM_KINDS else "noise"
+    return [first, *[other] * (config.diversity - 1)]
 
 
 def starting_batch(config: RunConfig, n_classes: int) -> tuple[np.ndarray, list[int]]:
     """The images generation starts from and the class each one is optimised for: one per
-    class, in class order."""
-    return initial_images(config.initial_image, n_classes, config.seed), list(range(n_classes))
+    class in class order, ``config.diversity`` times over. The first ``n_classes`` are the
+    run's starts with one image per class; each further block draws on from the same start
+    stream, so its noise is new."""
+    rng = streams(config.seed).start
+    blocks = [_draw(kind, n_classes, rng) for kind in start_kinds(config)]
+    return np.concatenate(blocks), list(range(n_classes)) * config.diversity
 
 
 def _blur_kernel() -> Any:
@@ -169,14 +196,14 @@ def _kept_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[.
     from models_zoo import architectures
     from models_zoo.training import copy_variables
 
+    if model.name not in architectures.ARCHITECTURES:
+        return make_generator(model, n_classes, config)
     structure = (config.objective, config.tv, config.l2, config.blur_every, config.jitter)
-    key = (model.name, n_classes, *structure, config.clip)
+    key = (architectures.shape_key(model.name, config), n_classes, *structure, config.clip)
     with _GENERATORS_LOCK:
         kept = _GENERATORS.get(key)
         if kept is None:
-            if model.name not in architectures.ARCHITECTURES:
-                return make_generator(model, n_classes, config)
-            copy = architectures.build(model.name, n_classes)
+            copy = architectures.build(model.name, n_classes, config)
             kept = (copy, make_generator(copy, n_classes, config))
             _GENERATORS[key] = kept
             while len(_GENERATORS) > MAX_CACHED_GENERATORS:

@@ -40,7 +40,31 @@ ProgressCallback = Callable[[Progress], bool | None]
 
 
 @dataclass(eq=False)
+class ExtraImage:
+    """One more image generated for a class from another start (``RunConfig.diversity``)."""
+
+    image: np.ndarray
+    r: float | None
+    steps: int
+    reached: bool
+    probability: float
+    start: str  # the initial-image kind it started from
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "r": self.r,
+            "steps": self.steps,
+            "reached": self.reached,
+            "probability": self.probability,
+            "start": self.start,
+        }
+
+
+@dataclass(eq=False)
 class ClassOutcome:
+    """A class's generated image measured against its template. With ``diversity`` K > 1
+    the first of its K images is the one above, the others are in ``extras``."""
+
     key: str
     name: str
     template: np.ndarray
@@ -50,9 +74,25 @@ class ClassOutcome:
     reached: bool
     probability: float
     snapshots: np.ndarray | None = None
+    extras: list[ExtraImage] = field(default_factory=list)
+
+    @property
+    def all_r(self) -> list[float | None]:
+        """|r| of each of the class's images, the first image's first."""
+        return [self.r, *(extra.r for extra in self.extras)]
+
+    @property
+    def mean_r(self) -> float | None:
+        """The mean |r| over the class's images that have one; None when none has."""
+        return mean_and_sd(self.all_r)[0]
+
+    @property
+    def sd_r(self) -> float | None:
+        """The sample standard deviation of those |r|; None with fewer than two."""
+        return mean_and_sd(self.all_r)[1]
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "key": self.key,
             "name": self.name,
             "r": self.r,
@@ -60,6 +100,20 @@ class ClassOutcome:
             "reached": self.reached,
             "probability": self.probability,
         }
+        if self.extras:
+            out["extras"] = [extra.to_json() for extra in self.extras]
+            out["mean_r"], out["sd_r"] = self.mean_r, self.sd_r
+        return out
+
+
+def mean_and_sd(values: Sequence[float | None]) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation of the values that are numbers."""
+    numbers = [float(value) for value in values if value is not None]
+    if not numbers:
+        return None, None
+    mean = float(np.mean(numbers))
+    sd = float(np.std(numbers, ddof=1)) if len(numbers) > 1 else None
+    return mean, sd
 
 
 @dataclass(eq=False)
@@ -128,13 +182,30 @@ def visualize(
 def class_outcomes(
     config: RunConfig, classes: Sequence[ClassSpec], generated: Generated
 ) -> list[ClassOutcome]:
-    """Each class's generated image measured against its template. ``generated`` holds the
-    images of ``generation.starting_batch(config, len(classes))``, in its order."""
+    """Each class's generated images measured against its template. ``generated`` holds the
+    images of ``generation.starting_batch(config, len(classes))``, in its order: one block
+    of one image per class for each of the ``config.diversity`` starts."""
+    from models_zoo.generation import start_kinds
+
+    n = len(classes)
+    kinds = start_kinds(config)
     outcomes = []
     for index, (spec, template) in enumerate(
         zip(classes, templates(classes, config.seed), strict=True)
     ):
         image = generated.images[index]
+        extras = [
+            ExtraImage(
+                image=generated.images[at],
+                r=abs_pearson(template, generated.images[at]),
+                steps=int(generated.steps[at]),
+                reached=bool(generated.reached[at]),
+                probability=float(generated.probabilities[at]),
+                start=kinds[block],
+            )
+            for block in range(1, config.diversity)
+            for at in [block * n + index]
+        ]
         outcomes.append(
             ClassOutcome(
                 key=spec.key,
@@ -146,6 +217,7 @@ def class_outcomes(
                 reached=bool(generated.reached[index]),
                 probability=float(generated.probabilities[index]),
                 snapshots=None if generated.snapshots is None else generated.snapshots[:, index],
+                extras=extras,
             )
         )
     return outcomes
@@ -186,7 +258,7 @@ def run(
         raise ValueError("the class specifications do not match config.classes")
     seed_everything(config.seed)
     data, train_set, val_set = prepare(config, specs)
-    model = architectures.build(config.model, len(specs))
+    model = architectures.build(config.model, len(specs), config)
     built = time.perf_counter()
 
     def on_epoch(epoch: int, metrics: dict[str, float]) -> bool | None:
