@@ -26,3 +26,14 @@ def cross_r(
 ) -> list[list[float | None]]:
     """|r| of every generated image (rows) against every class template (columns)."""
     return [[abs_pearson(image, template) for template in templates] for image in images]
+
+
+def mean_and_sd(values: Sequence[float | None]) -> tuple[float | None, float | None]:
+    """Mean and sample standard deviation of the values that are numbers (several images'
+    |r|): (None, None) without any, and no deviation from a single one."""
+    numbers = [float(value) for value in values if value is not None]
+    if not numbers:
+        return None, None
+    mean = float(np.mean(numbers))
+    sd = float(np.std(numbers, ddof=1)) if len(numbers) > 1 else None
+    return mean, sd

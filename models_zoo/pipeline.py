@@ -14,7 +14,7 @@ from models_zoo.classes import ClassSpec, resolve
 from models_zoo.config import RunConfig
 from models_zoo.data import Dataset, build_dataset
 from models_zoo.highlight import RegionEffect, effects
-from models_zoo.metrics import abs_pearson
+from models_zoo.metrics import abs_pearson, mean_and_sd
 from models_zoo.metrics import cross_r as cross_r_matrix
 from models_zoo.streams import streams
 from models_zoo.tf_env import seed_everything
@@ -104,16 +104,6 @@ class ClassOutcome:
             out["extras"] = [extra.to_json() for extra in self.extras]
             out["mean_r"], out["sd_r"] = self.mean_r, self.sd_r
         return out
-
-
-def mean_and_sd(values: Sequence[float | None]) -> tuple[float | None, float | None]:
-    """Mean and sample standard deviation of the values that are numbers."""
-    numbers = [float(value) for value in values if value is not None]
-    if not numbers:
-        return None, None
-    mean = float(np.mean(numbers))
-    sd = float(np.std(numbers, ddof=1)) if len(numbers) > 1 else None
-    return mean, sd
 
 
 @dataclass(eq=False)

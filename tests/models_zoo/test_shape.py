@@ -7,7 +7,8 @@ import pytest
 
 from models_zoo import architectures, budget, generation, persistence, training
 from models_zoo.config import ConfigError, RunConfig
-from models_zoo.pipeline import mean_and_sd, run
+from models_zoo.metrics import mean_and_sd
+from models_zoo.pipeline import run
 
 CLASSES = ("box", "line", "circle")
 
