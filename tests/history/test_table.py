@@ -263,3 +263,30 @@ def test_the_table_is_cut_at_its_limit_and_says_how_many_matched(
     body = alice_api.get(URL, {"sort": "seed"}).json()
     assert body["count"] == 4 and body["shown"] == 3 and body["limit"] == 3
     assert [row["seed"] for row in body["rows"]] == [0, 1, 2]
+
+
+def test_a_sweeps_runs_name_their_sweep_and_link_to_its_page(
+    alice: Any, alice_api: Any, runs: dict[str, Experiment]
+) -> None:
+    from django.urls import reverse
+
+    from sweeps.services import sweep_create
+
+    config = {"classes": ["box", "line"], "model": "mlp", "epochs": 2, "seed": 40}
+    first = sweep_create(user=alice, config=config, seeds=2, vary=None)
+    second = sweep_create(user=alice, config=config, seeds=2, vary=None)
+    body = alice_api.get(URL, {"sort": "sweep"}).json()
+    sweeps = [row["sweep"] for row in body["rows"]]
+    # Sorted by the sweep's number; runs of no sweep last.
+    assert [s and s["number"] for s in sweeps] == [1, 1, 2, 2, None, None, None, None]
+    assert sweeps[0] == {
+        "id": first.pk,
+        "number": 1,
+        "url": reverse("sweep-page", args=[first.pk]),
+    }
+    assert sweeps[2]["url"] == reverse("sweep-page", args=[second.pk])
+    assert numbers(alice_api.get(URL, {"q": "sweep 2"}).json()) == [
+        row["number"] for row in body["rows"][2:4]
+    ]
+    lines = read_csv(alice_api.get(CSV_URL, {"sort": "-sweep", "columns": "number,sweep"}))
+    assert [line["sweep"] for line in lines] == ["2", "2", "1", "1", "", "", "", ""]
