@@ -229,6 +229,15 @@ class ClassResult(models.Model):
     snapshots = models.BinaryField(
         null=True, blank=True, help_text="Images along the way as .npy bytes (k, 28, 28)."
     )
+    # With the run's ``diversity`` K > 1, the class's other K-1 images: their figures (r,
+    # steps, reached, probability, start) in order, and the images themselves as one array,
+    # kept in the row like ``image_raw`` so no file can outlive it.
+    extras = models.JSONField(
+        default=list, blank=True, help_text="The other generated images' figures, in order."
+    )
+    extras_raw = models.BinaryField(
+        null=True, blank=True, help_text="The other generated images as .npy bytes (K-1, 28, 28)."
+    )
 
     class Meta:
         ordering = ["experiment", "position"]

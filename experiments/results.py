@@ -55,6 +55,10 @@ class ClassImages:
     reached: bool
     probability: float
     snapshots: np.ndarray | None = None
+    # The run's other images of this class (``diversity`` K > 1): each one's figures
+    # (r, steps, reached, probability, start) and the images as one (K-1, 28, 28) array.
+    extras: list[dict[str, Any]] = dataclass_field(default_factory=list)
+    extra_images: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -87,9 +91,23 @@ def class_images(items: Iterable[Any]) -> list[ClassImages]:
             reached=bool(item.reached),
             probability=float(item.probability),
             snapshots=item.snapshots,
+            extras=[_extra_figures(extra) for extra in item.extras],
+            extra_images=(
+                np.stack([extra.image for extra in item.extras]) if item.extras else None
+            ),
         )
         for item in items
     ]
+
+
+def _extra_figures(extra: Any) -> dict[str, Any]:
+    return {
+        "r": finite_or_none(extra.r),
+        "steps": int(extra.steps),
+        "reached": bool(extra.reached),
+        "probability": float(extra.probability),
+        "start": str(extra.start),
+    }
 
 
 def cross_r_values(matrix: Iterable[Iterable[Any]]) -> list[list[float | None]]:
@@ -191,10 +209,15 @@ def experiment_finish(*, experiment_id: int, outcome: Outcome) -> bool:
                     reached=item.reached,
                     probability=item.probability,
                     snapshots=None if item.snapshots is None else _npy_bytes(item.snapshots),
+                    extras=item.extras,
+                    extras_raw=(
+                        None if item.extra_images is None else _npy_bytes(item.extra_images)
+                    ),
                 )
             )
         size = sum(default_storage.size(name) for name in stored) + sum(
-            len(row.image_raw) + len(row.snapshots or b"") for row in rows
+            len(row.image_raw) + len(row.snapshots or b"") + len(row.extras_raw or b"")
+            for row in rows
         )
         saved = _retrying_database(
             lambda: _save_outcome(

@@ -12,7 +12,7 @@ from experiments.models import ClassResult, Experiment
 def experiment_list(*, user: AbstractBaseUser) -> QuerySet[Experiment]:
     """The user's experiments, newest first, with their results in one extra query and the
     number of the run each follow-up came from (``source_number``) in the same query."""
-    results = ClassResult.objects.defer("image_raw", "snapshots").order_by("position")
+    results = ClassResult.objects.defer("image_raw", "snapshots", "extras_raw").order_by("position")
     return (
         Experiment.objects.filter(owner=user)
         .defer("trained_on")
@@ -30,7 +30,7 @@ def experiment_get(*, user: AbstractBaseUser, pk: int) -> Experiment:
 def class_result_get(*, user: AbstractBaseUser, experiment_pk: int, position: int) -> ClassResult:
     """One result of one of the user's experiments, or a 404."""
     return get_object_or_404(
-        ClassResult.objects.defer("image_raw", "snapshots"),
+        ClassResult.objects.defer("image_raw", "snapshots", "extras_raw"),
         experiment__pk=experiment_pk,
         experiment__owner=user,
         position=position,

@@ -221,11 +221,13 @@ class RunConfig:
         for name in ("clip", "highlight_outside_relevant"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(name, "must be true or false")
-        for name, limit in LIST_LIMITS.items():
-            _check_list(name, limit, getattr(self, name))
+        for name in LIST_LIMITS:
+            check_list(name, getattr(self, name))
 
 
-def _check_list(name: str, limit: ListLimit, values: Any) -> None:
+def check_list(name: str, values: Any) -> None:
+    """Checks a list-valued setting against its bounds (``LIST_LIMITS``)."""
+    limit = LIST_LIMITS[name]
     if not isinstance(values, tuple):
         raise ConfigError(name, f"must be a list of {limit.entry}s")
     if not limit.fewest <= len(values) <= limit.most:

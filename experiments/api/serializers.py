@@ -23,6 +23,18 @@ from experiments import limits
 from experiments.models import ClassResult, Experiment
 from models_zoo import config
 from models_zoo.architectures import list_architectures
+from models_zoo.metrics import mean_and_sd
+
+
+class ExtraImageSerializer(serializers.Serializer):
+    """One of a class's further generated images (the run's ``diversity`` > 1)."""
+
+    r = serializers.FloatField(read_only=True, allow_null=True)
+    steps = serializers.IntegerField(read_only=True)
+    reached = serializers.BooleanField(read_only=True)
+    probability = serializers.FloatField(read_only=True)
+    start = serializers.CharField(read_only=True, help_text="The initial image it started from.")
+    image_url = serializers.CharField(read_only=True)
 
 
 class ClassResultSerializer(serializers.Serializer):
@@ -33,6 +45,15 @@ class ClassResultSerializer(serializers.Serializer):
     probability = serializers.FloatField(read_only=True)
     image_url = serializers.SerializerMethodField()
     template_url = serializers.SerializerMethodField()
+    extras = serializers.SerializerMethodField(
+        help_text="The class's other generated images, from other starts; empty with one."
+    )
+    mean_r = serializers.SerializerMethodField(
+        help_text="Mean |r| over all the class's images that have one."
+    )
+    sd_r = serializers.SerializerMethodField(
+        help_text="Sample standard deviation of those |r|; null with fewer than two."
+    )
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # "class" is a Python keyword, so that field cannot be a class attribute.
@@ -46,6 +67,29 @@ class ClassResultSerializer(serializers.Serializer):
 
     def get_template_url(self, result: ClassResult) -> str:
         return reverse("api:result-template", args=[result.experiment_id, result.position])
+
+    @extend_schema_field(ExtraImageSerializer(many=True))
+    def get_extras(self, result: ClassResult) -> list[dict[str, Any]]:
+        args = [result.experiment_id, result.position]
+        return [
+            {
+                **figures,
+                "image_url": reverse("api:result-extra-image", args=[*args, index]),
+            }
+            for index, figures in enumerate(result.extras or [], start=1)
+        ]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_mean_r(self, result: ClassResult) -> float | None:
+        return _all_r(result)[0]
+
+    @extend_schema_field(serializers.FloatField(allow_null=True))
+    def get_sd_r(self, result: ClassResult) -> float | None:
+        return _all_r(result)[1]
+
+
+def _all_r(result: ClassResult) -> tuple[float | None, float | None]:
+    return mean_and_sd([result.r, *(extra.get("r") for extra in result.extras or [])])
 
 
 class ExperimentSerializer(serializers.ModelSerializer):
@@ -177,6 +221,29 @@ def _classes_field() -> serializers.ListField:
     )
 
 
+@extend_schema_field(
+    serializers.ListField(child=serializers.IntegerField(), help_text="Or text: 64,32.")
+)
+class _SizesField(serializers.Field):
+    """A list-valued setting (``config.LIST_LIMITS``): a list of whole numbers, or the text
+    "64,32"; read and checked by the ML core's own rules, so the message is the same."""
+
+    def __init__(self, name: str, **kwargs: Any) -> None:
+        self.setting = name
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[int]:
+        try:
+            values = config.coerce_list(self.setting, data)
+            config.check_list(self.setting, values)
+        except config.ConfigError as error:
+            raise serializers.ValidationError(error.message) from None
+        return list(values)
+
+    def to_representation(self, value: Any) -> list[int]:
+        return list(value)
+
+
 def setting_fields(names: Iterable[str], *, seed_may_be_null: bool) -> dict[str, Any]:
     """One optional field per run setting in ``names``, typed and bounded as the ML core's
     tables and this site's caps say."""
@@ -195,6 +262,8 @@ def setting_fields(names: Iterable[str], *, seed_may_be_null: bool) -> dict[str,
         elif name in config.CHOICES:
             allowed = list(config.CHOICES[name])
             field = _choice_field(allowed, f"must be one of {', '.join(allowed)}, not {{input!r}}")
+        elif name in config.LIST_LIMITS:
+            field = _SizesField(name, required=False)
         elif isinstance(default, bool):
             invalid = "must be true or false"
             field = serializers.BooleanField(

@@ -36,6 +36,11 @@ urlpatterns = [
         views.ResultImageView.as_view(which="template"),
         name="result-template",
     ),
+    path(
+        "experiments/<int:pk>/results/<int:position>/extras/<int:index>.png",
+        views.ResultExtraImageView.as_view(),
+        name="result-extra-image",
+    ),
     path("experiments/export/csv/", derived.ExperimentExportCsvView.as_view(), name="export-csv"),
     path(
         "experiments/export/json/", derived.ExperimentExportJsonView.as_view(), name="export-json"

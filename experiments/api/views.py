@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import numpy as np
@@ -26,7 +27,7 @@ from experiments.api.serializers import (
     ExperimentSerializer,
 )
 from experiments.models import ClassResult, Experiment
-from models_zoo import shapes
+from models_zoo import render, shapes
 from models_zoo.architectures import list_architectures
 
 # Noise classes have no fixed image: their thumbnail is one draw from a fixed seed.
@@ -171,3 +172,19 @@ class ResultImageView(OwnResultMixin, generics.GenericAPIView):
                 return _png(handle.read())
         except (FileNotFoundError, ValueError):
             raise Http404("The image file is missing.") from None
+
+
+class ResultExtraImageView(OwnResultMixin, generics.GenericAPIView):
+    """One of a class's further generated images (a run with ``diversity`` > 1) as a 28x28
+    PNG: ``index`` 1 is the class's second image. Drawn from the row's stored array."""
+
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(description="28x28 PNG")})
+    def get(self, request: Request, pk: int, position: int, index: int) -> HttpResponse:
+        result = self.get_object()
+        raw = ClassResult.objects.filter(pk=result.pk).values_list("extras_raw", flat=True).get()
+        if not raw:
+            raise Http404("This class has one generated image.")
+        images = np.load(io.BytesIO(bytes(raw)), allow_pickle=False)
+        if not 1 <= index <= len(images):
+            raise Http404(f"This class has {len(images) + 1} generated images.")
+        return _png(render.to_png(images[index - 1]))
