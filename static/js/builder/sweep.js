@@ -155,7 +155,7 @@ export function setupSweep(settings, builder) {
     if (errors.seeds) {
       countLine.textContent = `The number of seeds must be ${errors.seeds}`;
     } else {
-      const sentence = `${countOf(settingsCount, "setting")} × ${countOf(seeds, "seed")} = ${countOf(runs, "run")}`;
+      const sentence = `${countOf(settingsCount, "setting")} x ${countOf(seeds, "seed")} = ${countOf(runs, "run")}`;
       countLine.textContent = over ? `${sentence}: more than the ${sweep.maxRuns} a sweep may have.` : `${sentence}.`;
     }
     countLine.classList.toggle("is-over", over || Boolean(errors.seeds));
