@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -177,7 +179,95 @@ def comparison_data(
         "experiments": [_experiment_summary(experiment) for experiment in experiments],
         "classes": classes,
         "settings": settings_diff([e.config for e in experiments], show_all=show_all),
+        "seed_groups": seed_groups(experiments, [str(row["key"]) for row in classes]),
     }
+
+
+# --- seed groups: runs whose settings differ only in the seed ---------------------------
+
+SEED_SETTING = "seed"
+
+
+def _group_key(experiment: Experiment) -> str:
+    """What runs of one seed group share: every setting but the seed, the classes, and how
+    the run was made (a re-visualization is not another seed of its source)."""
+    settings = {k: v for k, v in experiment.config.items() if k != SEED_SETTING}
+    return json.dumps([settings, experiment.class_keys, experiment.kind], sort_keys=True)
+
+
+def spread(values: Sequence[float]) -> dict[str, Any]:
+    """The mean and the sample standard deviation (n - 1) of ``values``: no mean without a
+    value, no deviation with fewer than two."""
+    return {
+        "n": len(values),
+        "mean": statistics.fmean(values) if values else None,
+        "sd": statistics.stdev(values) if len(values) > 1 else None,
+    }
+
+
+def _member(experiment: Experiment, value: float | None) -> dict[str, Any]:
+    return {
+        "id": experiment.pk,
+        "number": experiment.number,
+        "seed": experiment.seed,
+        "value": value,
+    }
+
+
+def _figure(members: Sequence[Experiment], values: Sequence[float | None]) -> dict[str, Any]:
+    """One figure of a unit: its members' values (each a dot), their mean and spread."""
+    dots = [_member(experiment, value) for experiment, value in zip(members, values, strict=True)]
+    return {**spread([value for value in values if value is not None]), "values": dots}
+
+
+def _r_of(experiment: Experiment, key: str) -> float | None:
+    return next((result.r for result in experiment.results.all() if result.class_key == key), None)
+
+
+def seed_groups(experiments: Sequence[Experiment], class_order: Sequence[str]) -> dict[str, Any]:
+    """The compared runs as units: each seed group (two or more runs whose settings are the
+    same but for the seed, on the same classes) as one unit, each other run as a unit of
+    its own, in the order of their first run. Per unit: accuracy, validation accuracy and
+    each class's |r| (in ``class_order``, None for a class it did not train) as mean and
+    sample sd with every member's value; and the settings in which the units differ."""
+    by_key: dict[str, list[Experiment]] = {}
+    for experiment in experiments:
+        by_key.setdefault(_group_key(experiment), []).append(experiment)
+    groups = list(by_key.values())
+    configs = [
+        {k: v for k, v in members[0].config.items() if k != SEED_SETTING} for members in groups
+    ]
+    # What tells the units apart (the seed aside): said beside each unit's label.
+    differing = settings_diff(configs)
+    units = []
+    for index, members in enumerate(groups):
+        trained = set(members[0].class_keys)
+        units.append(
+            {
+                "kind": "group" if len(members) > 1 else "run",
+                "ids": [member.pk for member in members],
+                "label": _unit_label(members),
+                "n": len(members),
+                "seeds": [member.seed for member in members],
+                "settings": {row["name"]: row["values"][index] for row in differing},
+                "accuracy": _figure(members, [member.accuracy for member in members]),
+                "val_accuracy": _figure(members, [member.val_accuracy for member in members]),
+                "classes": [
+                    _figure(members, [_r_of(member, key) for member in members])
+                    if key in trained
+                    else None
+                    for key in class_order
+                ],
+            }
+        )
+    return {"units": units, "groups": sum(1 for unit in units if unit["kind"] == "group")}
+
+
+def _unit_label(members: Sequence[Experiment]) -> str:
+    if len(members) == 1:
+        return _label(members[0])
+    numbers = ", ".join(f"[{member.number}]" for member in members)
+    return f"{members[0].model_name.upper()} \u00d7 {len(members)} seeds ({numbers})"
 
 
 CSV_COLUMNS = (

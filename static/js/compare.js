@@ -7,6 +7,7 @@ import { STATUS_LABELS, progressPercent, progressText } from "./lib/format.js";
 import { renderCurves, renderDeltaChart, renderHeatmaps, renderRChart } from "./compare/charts.js";
 import { colorOf } from "./compare/common.js";
 import { exportPng, renderGrid, renderScrubber, renderSettings } from "./compare/grid.js";
+import { renderGroups } from "./compare/groups.js";
 
 const settings = readJson("compare-settings");
 const ACTIVE = new Set(["queued", "running"]);
@@ -117,6 +118,7 @@ function render() {
   renderToolbar();
   renderLegend();
   renderGrid(data);
+  renderGroups(data);
   renderSettings(data, byId("show-all").checked);
   renderRChart(data);
   renderDeltaChart(data);
