@@ -21,7 +21,8 @@ const detailUrl = `${settings.api}sweeps/${settings.id}/`;
 const ACTIVE = new Set(["queued", "running"]);
 const imageState = { mode: "seed", seed: null, class: null };
 let data = null;
-let drawn = "";
+let drawn = ""; // the signature of what the charts show
+let announced = ""; // the signature last announced to screen readers
 let timer = null;
 
 function showError(text) {
@@ -104,9 +105,10 @@ function render() {
   renderHeader();
   const now = signature();
   if (now === drawn) return;
-  const first = drawn === "";
+  const changed = announced !== "" && announced !== now;
   drawn = now;
-  if (!first) {
+  announced = now;
+  if (changed) {
     const finished = data.counts.total - data.counts.queued - data.counts.running;
     byId("sweep-announcer").textContent = `${finished} of ${data.counts.total} runs finished.`;
   }
@@ -176,6 +178,17 @@ byId("image-seed").addEventListener("change", (event) => {
 byId("image-class").addEventListener("change", (event) => {
   imageState.class = event.target.value;
   drawImages();
+});
+
+// The charts take the page's width: drawn again for a new one (not at every step of a drag).
+let resizeTimer = null;
+window.addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => {
+    if (!data) return;
+    drawn = "";
+    render();
+  }, 200);
 });
 
 load();

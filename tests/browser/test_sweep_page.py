@@ -230,3 +230,23 @@ def test_the_history_lists_sweeps_and_a_sweep_is_deleted_with_its_runs(
     expect(page.locator("#sweeps-empty")).to_be_visible()
     assert not Sweep.objects.filter(pk=sweep.pk).exists()
     assert not Experiment.objects.filter(pk__in=[run.pk for run in runs.values()]).exists()
+
+
+def test_a_running_sweep_is_cancelled_from_its_page(
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
+) -> None:
+    sweep, runs = make_sweep(alice)
+    log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/sweeps/{sweep.pk}/")
+    expect(page.locator("#sweep-status")).to_have_text("Running")
+    cancel = page.get_by_role("button", name="Cancel the sweep")
+    expect_usable(cancel)
+    page.keyboard.press("Enter")
+    expect(page.locator("#sweep-status")).to_have_text("Cancelled")
+    expect(page.locator("#sweep-counts")).to_contain_text("5 of 6 done · 1 cancelled")
+    expect(page.locator("#sweep-action-status")).to_contain_text("cancelled")
+    expect(cancel).to_be_hidden()
+    runs[RUNNING].refresh_from_db()
+    assert runs[RUNNING].status == Experiment.Status.CANCELLED
+    # The finished runs keep their results.
+    expect(page.locator("#r-charts figure[data-class=box] .seed-dot")).to_have_count(5)
