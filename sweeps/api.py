@@ -28,6 +28,9 @@ SWEEP_DETAIL = OpenApiResponse(
 )
 
 
+SEEDS_RANGE = f"must be from {services.MIN_SEEDS} to {services.MAX_SEEDS}"
+
+
 class SweepCreateSerializer(serializers.Serializer):
     """A new sweep: the base settings, how many seeds, the settings to vary."""
 
@@ -35,6 +38,7 @@ class SweepCreateSerializer(serializers.Serializer):
     seeds = serializers.IntegerField(
         min_value=services.MIN_SEEDS,
         max_value=services.MAX_SEEDS,
+        error_messages={"min_value": SEEDS_RANGE, "max_value": SEEDS_RANGE},
         help_text="Seeds per combination of values: the base seed, base + 1, ...",
     )
     vary = serializers.JSONField(

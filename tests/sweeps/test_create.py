@@ -51,6 +51,11 @@ def test_bad_input_is_a_400_naming_the_field(
     assert not Sweep.objects.exists() and not Experiment.objects.exists()
 
 
+def test_a_seed_count_out_of_range_says_the_range(alice_api: APIClient) -> None:
+    for seeds in (1, 21):
+        assert post(alice_api, seeds=seeds).json() == {"seeds": ["must be from 2 to 20"]}
+
+
 def test_more_runs_than_a_sweep_may_have_is_refused_stating_the_bound(
     alice_api: APIClient,
 ) -> None:
@@ -147,3 +152,17 @@ def test_pages_need_a_sign_in_and_show_the_owners_sweep(
     assert client.get(f"/sweeps/{pk}/").status_code == 302
     assert alice_client.get(f"/sweeps/{pk}/").status_code == 200
     assert alice_client.get("/sweeps/").status_code == 200
+
+
+def test_the_layer_sizes_may_be_varied_and_show_as_json_in_the_csv(
+    alice_api: APIClient,
+) -> None:
+    response = post(alice_api, vary={"mlp_layers": [[16], [32, 16]]})
+    assert response.status_code == 201, response.content
+    pk = response.json()["id"]
+    runs = Experiment.objects.filter(sweep_member__sweep_id=pk).order_by("sweep_member__position")
+    assert [run.config["mlp_layers"] for run in runs] == [[16], [16], [32, 16], [32, 16]]
+    assert Sweep.objects.get(pk=pk).vary == {"mlp_layers": [[16], [32, 16]]}
+    lines = alice_api.get(f"{URL}{pk}/export.csv").content.decode().splitlines()
+    assert lines[0].split(",")[5] == "mlp_layers"
+    assert '"[32, 16]"' in lines[-1]
