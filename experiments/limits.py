@@ -34,3 +34,9 @@ def setting_limits() -> dict[str, tuple[float, float]]:
 def max_classes() -> int:
     """The most classes one run may have here."""
     return min(config.MAX_CLASSES, settings.MAX_CLASSES)
+
+
+def list_limits() -> dict[str, config.ListLimit]:
+    """The bounds of the list-valued settings (the model's shape): how many entries, and each
+    entry's range. This site applies no cap of its own to them."""
+    return dict(config.LIST_LIMITS)

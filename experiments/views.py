@@ -53,6 +53,11 @@ SETTING_LABELS = {
     "highlight": "Highlighting",
     "highlight_lambda": "Penalty weight λ",
     "highlight_outside_relevant": "Outside yellow",
+    "mlp_layers": "Hidden layers",
+    "cnn_filters": "Convolution filters",
+    "cnn_dense": "Dense units",
+    "diversity": "Images per class",
+    "diversity_starts": "Other starts",
 }
 
 # The numeric settings under Advanced, in the order shown, each with what it does (the page
@@ -74,6 +79,10 @@ GENERATION_SETTINGS = {
     "snapshot_every": (
         "Keeps the image every this many steps, for the compare view's evolution slider; "
         "0 turns it off"
+    ),
+    "diversity": (
+        "Generates this many images per class, each from its own start, and shows the mean "
+        "and spread of their |r|; 1 is one image"
     ),
 }
 
@@ -186,6 +195,8 @@ def _builder_settings(
         "minClasses": config.MIN_CLASSES,
         "maxClasses": limits.max_classes(),
         "limits": {name: list(bounds) for name, bounds in limits.setting_limits().items()},
+        "listLimits": {name: bound._asdict() for name, bound in limits.list_limits().items()},
+        "shapeSettings": {a.name: list(a.sizes) for a in list_architectures()},
         "strictMin": sorted(config.STRICT_MIN),
         "strictMax": sorted(config.STRICT_MAX),
         "labels": SETTING_LABELS,
@@ -237,6 +248,7 @@ def builder(request: HttpRequest) -> HttpResponse:
         "epoch_choices": config.EPOCH_CHOICES,
         "choices": config.CHOICES,
         "limits": limits.setting_limits(),
+        "list_limits": limits.list_limits(),
         "defaults": defaults,
         "min_classes": config.MIN_CLASSES,
         "labels": SETTING_LABELS,

@@ -46,8 +46,30 @@ function highlightSetting(config) {
   return text;
 }
 
-function extraSettings(config, settings) {
+// The model's shape when it is not the paper's: "hidden layers 64, 32".
+function shapeSettings(config, settings) {
   const parts = [];
+  for (const key of (settings.shapeSettings || {})[config.model] || []) {
+    const value = config[key];
+    if (value === undefined || value === null) continue;
+    const shown = Array.isArray(value) ? value.join(", ") : String(value);
+    const fallback = settings.defaults[key];
+    const usual = Array.isArray(fallback) ? fallback.join(", ") : String(fallback);
+    if (shown !== usual) parts.push(`${inLine(settings.labels[key] || key)} ${shown}`);
+  }
+  return parts;
+}
+
+function diversitySetting(config) {
+  if (!config.diversity || config.diversity <= 1) return null;
+  const starts = config.diversity_starts === "kinds" ? "each kind in turn" : "new noise";
+  return `${config.diversity} images per class (others from ${starts})`;
+}
+
+function extraSettings(config, settings) {
+  const parts = shapeSettings(config, settings);
+  const diversity = diversitySetting(config);
+  if (diversity) parts.push(diversity);
   const highlighting = highlightSetting(config);
   if (highlighting) parts.push(highlighting);
   for (const key of EXTRA_SETTINGS) {
@@ -153,6 +175,49 @@ function rCell(result) {
   return cell;
 }
 
+function rText(r) {
+  return typeof r === "number" && Number.isFinite(r) ? r.toFixed(2) : "undefined";
+}
+
+// A class's further images (a run with several images per class), each with its |r|, and
+// the mean ± sd of |r| over all of them.
+function extrasBlock(result) {
+  const extras = result.extras || [];
+  if (!extras.length) return [];
+  const count = extras.length + 1;
+  const strip = el("ul", {
+    className: "card-extras",
+    "aria-label": `${count - 1} more generated images for ${result.name}`,
+  });
+  extras.forEach((extra, index) => {
+    const label = `Generated image ${index + 2} of ${count} for ${result.name}, from ${extra.start}, |r| ${rText(extra.r)}`;
+    strip.append(
+      el(
+        "li",
+        { className: "card-extra" },
+        el("img", {
+          className: "pixelated",
+          src: extra.image_url,
+          width: 40,
+          height: 40,
+          alt: label,
+          title: label,
+          loading: "lazy",
+        }),
+        el("span", { className: "card-extra-r", text: rText(extra.r), "aria-hidden": "true" }),
+      ),
+    );
+  });
+  const spread = el("p", { className: "card-spread" }, "|r| over ", `${count} images: `);
+  if (typeof result.mean_r === "number") {
+    const sd = typeof result.sd_r === "number" ? ` ± ${result.sd_r.toFixed(2)}` : "";
+    spread.append(el("strong", { text: `${result.mean_r.toFixed(2)}${sd}` }));
+  } else {
+    spread.append("undefined");
+  }
+  return [strip, spread];
+}
+
 function card(result, config, defaults) {
   // Generation stops once the class probability exceeds the threshold, whatever the objective.
   const threshold = config.threshold ?? defaults.threshold;
@@ -185,6 +250,7 @@ function card(result, config, defaults) {
     ),
     el("p", { className: "card-name", text: result.name }),
     rCell(result),
+    ...extrasBlock(result),
     el("p", {
       className: `card-reached ${result.reached ? "is-reached" : "is-capped"}`,
       text: reachedText,

@@ -105,6 +105,22 @@ export function setupSettings(settings, { classes, onStarted }) {
   optimizerSelect.addEventListener("change", syncLearningRate);
   syncLearningRate();
 
+  // The model's shape: only the fields of the chosen model are shown and sent.
+  const shapeFields = Array.from(form.querySelectorAll("[data-shape-for]"));
+  const shapeFixed = byId("shape-fixed");
+  function chosenModel() {
+    return (form.querySelector('input[name="model"]:checked') || {}).value;
+  }
+  function syncShape() {
+    const model = chosenModel();
+    for (const field of shapeFields) field.hidden = field.dataset.shapeFor !== model;
+    shapeFixed.hidden = (settings.shapeSettings[model] || []).length > 0;
+  }
+  for (const radio of form.querySelectorAll('input[name="model"]')) {
+    radio.addEventListener("change", syncShape);
+  }
+  syncShape();
+
   byId("seed-random").addEventListener("click", () => {
     seedInput.value = "";
     hideError("seed");
@@ -190,6 +206,28 @@ export function setupSettings(settings, { classes, onStarted }) {
     return { value };
   }
 
+  // A list of whole numbers typed as "64, 32", or the reason it is not one (the server's rules).
+  function checkList(raw, name) {
+    const { fewest, most, low, high, entry } = settings.listLimits[name];
+    const text = String(raw ?? "").trim();
+    const parts = text === "" ? [] : text.split(",").map((part) => part.trim());
+    if (parts.length < fewest || parts.length > most) {
+      return { error: `list ${fewest} to ${most} ${entry}s, separated by commas.` };
+    }
+    const values = [];
+    for (const part of parts) {
+      const value = Number(part);
+      if (part === "" || !Number.isInteger(value)) {
+        return { error: `each ${entry} must be a whole number, not “${part}”.` };
+      }
+      if (value < low || value > high) {
+        return { error: `each ${entry} must be from ${low} to ${high}, not ${value}.` };
+      }
+      values.push(value);
+    }
+    return { value: values };
+  }
+
   function chosenValue(radioName, customInput) {
     const checked = form.querySelector(`input[name="${radioName}"]:checked`);
     if (!checked) return "";
@@ -206,7 +244,16 @@ export function setupSettings(settings, { classes, onStarted }) {
       optimizer: optimizerSelect.value,
       clip: byId("clip").checked,
       highlight: highlightMethod(),
+      diversity_starts: byId("diversity_starts").value,
     };
+    for (const name of settings.shapeSettings[payload.model] || []) {
+      const input = byId(name);
+      const checked = settings.listLimits[name]
+        ? checkList(input.value, name)
+        : checkNumber(input.value, name, { integer: true });
+      if (checked.error) errors[name] = checked.error;
+      else payload[name] = checked.value;
+    }
     if (payload.highlight !== "none") {
       payload.highlight_outside_relevant = outsideInput.checked;
     }
