@@ -9,13 +9,17 @@ import io
 import re
 from typing import Any
 
+import numpy as np
 import pytest
+from django_q.conf import Conf
 from playwright.sync_api import Page, expect
 
+from experiments import lifecycle
 from experiments.models import Experiment
+from experiments.results import experiment_finish
 from tests.browser.windows import expect_usable, fits_the_window, is_phone
 from tests.conftest import PASSWORD
-from tests.factories import finished_run
+from tests.factories import finished_run, made_up_outcome, queued_run
 
 pytestmark = pytest.mark.browser
 
@@ -165,3 +169,31 @@ def test_the_table_scrolls_inside_its_box_with_the_run_column_in_view(
         assert cell_box is not None and abs(cell_box["x"] - left) <= 2
         expect_usable(cell.locator("input"))
     assert fits_the_window(page)
+
+
+def test_a_run_that_ends_shows_its_figures_and_the_focus_stays(
+    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued for a worker, which never comes here
+    done = finished_run(alice, seed=31, classes=["line", "box"], rs=[0.5, 0.5])
+    waiting = queued_run(alice, classes=["line", "box"], seed=32)
+    base = live_server.url
+    log_in(page, base, alice.username)
+    page.goto(f"{base}/history/?view=table&sort=-mean_r")
+    row = page.locator(f"#run-table tr[data-id='{waiting.pk}']")
+    expect(row.locator("td[data-key=status]")).to_have_text("Queued")
+    expect(row.locator("td[data-key=accuracy]")).to_have_text("\u2013")
+    # Sorted by mean |r|, the run without one comes last.
+    assert shown_numbers(page) == [f"[{done.number}]", f"[{waiting.number}]"]
+    box = page.get_by_label(f"Select experiment {done.number} to compare")
+    box.focus()
+    assert lifecycle.experiment_start(experiment_id=waiting.pk)
+    outcome = made_up_outcome(
+        waiting, rs=[0.9, 0.7], snapshot_frames=0, rng=np.random.default_rng(2)
+    )
+    assert experiment_finish(experiment_id=waiting.pk, outcome=outcome)
+    expect(row.locator("td[data-key=status]")).to_have_text("Done")
+    expect(row.locator("td[data-key=mean_r]")).to_have_text("0.80")
+    # Drawn again in its order, the focus where it was.
+    assert shown_numbers(page) == [f"[{waiting.number}]", f"[{done.number}]"]
+    expect(page.get_by_label(f"Select experiment {done.number} to compare")).to_be_focused()

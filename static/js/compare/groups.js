@@ -75,7 +75,8 @@ function statCell(figure, unit, write, writeSd) {
 
 function settingsText(settings) {
   return Object.entries(settings)
-    .filter(([name]) => name !== "classes")
+    // The label names the model; the classes are the table's rows.
+    .filter(([name]) => name !== "classes" && name !== "model")
     .map(([name, value]) => `${name.replaceAll("_", " ")} ${Array.isArray(value) ? value.join(", ") : value}`)
     .join(" · ");
 }

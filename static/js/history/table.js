@@ -12,6 +12,7 @@ const TYPING_MS = 250;
 // Query names of the page that are not the table's (the view, the cards' page).
 const PAGE_ONLY = ["view", "page"];
 const NUMERIC = new Set(["int", "percent", "r", "seconds"]);
+const ACTIVE = new Set(["queued", "running"]);
 
 function loadHidden() {
   try {
@@ -65,7 +66,9 @@ export function startRunTable(settings, selection) {
   const columnList = byId("column-list");
   let hidden = loadHidden();
   let data = null;
+  let drawn = ""; // the answer the table shows, as text
   let request = 0;
+  let following = null;
 
   function tableQuery() {
     const query = new URLSearchParams(params);
@@ -184,9 +187,18 @@ export function startRunTable(settings, selection) {
     byId("table-count").textContent = `(${data.count})`;
   }
 
-  async function load({ focusSort = null } = {}) {
+  // While a run shown is queued or running, the table asks again now and then, and is drawn
+  // again only when something changed (keeping the focus where it was).
+  function follow() {
+    clearTimeout(following);
+    if (data.rows.some((row) => ACTIVE.has(row.status))) {
+      following = setTimeout(() => load({ quiet: true }), settings.pollMs * 2);
+    }
+  }
+
+  async function load({ focusSort = null, quiet = false } = {}) {
     const mine = ++request;
-    error.hidden = true;
+    if (!quiet) error.hidden = true;
     let response;
     try {
       response = await apiFetch(`${settings.tableUrl}?${tableQuery().toString()}`);
@@ -194,6 +206,10 @@ export function startRunTable(settings, selection) {
       response = { ok: false, status: 0, body: null };
     }
     if (mine !== request) return; // a later request (more typing) answers instead
+    if (quiet && (!response.ok || !response.body)) {
+      follow(); // a poll that failed is tried again; the table shown stays
+      return;
+    }
     if (!response.ok || !response.body) {
       status.textContent = "";
       error.replaceChildren(
@@ -206,11 +222,22 @@ export function startRunTable(settings, selection) {
       error.hidden = false;
       return;
     }
+    const text = JSON.stringify(response.body);
+    if (quiet && text === drawn) {
+      follow();
+      return;
+    }
+    drawn = text;
+    const focused = document.activeElement;
+    const focusId = focused && focused.id && table.parentElement.closest("section").contains(focused) ? focused.id : null;
+    focusSort = focusSort || focused?.dataset?.sortKey || null;
     data = response.body;
     renderColumnChoice();
     renderTable();
     showStatus();
-    if (focusSort) table.querySelector(`[data-sort-key="${CSS.escape(focusSort)}"]`)?.focus();
+    if (focusId && byId(focusId)) byId(focusId).focus();
+    else if (focusSort) table.querySelector(`[data-sort-key="${CSS.escape(focusSort)}"]`)?.focus();
+    follow();
   }
 
   let typing = null;
