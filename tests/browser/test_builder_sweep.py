@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 import pytest
+from django_q.conf import Conf
 from playwright.sync_api import Page, expect
 
 from experiments.models import Experiment
@@ -170,3 +171,24 @@ def test_a_sweep_from_the_builder_trains_and_its_page_fills_in(
         (12, 2),
     ]
     assert all(m.experiment.status == "done" for m in members)
+
+
+def test_layer_sizes_are_varied_as_lists(
+    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued for a worker, which never comes here
+    log_in(page, live_server.url, alice.username)
+    pick(page, "box", "line")
+    open_sweep_form(page)
+    page.get_by_label("Number of seeds").fill("2")
+    page.locator("#sweep-setting-1").select_option("mlp_layers")
+    values = page.locator("#sweep-values-1")
+    expect(page.locator("#sweep-values-help-1")).to_contain_text("semicolons")
+    values.fill("64; 128, 64")
+    expect(page.locator("#sweep-count")).to_have_text("2 settings x 2 seeds = 4 runs.")
+    page.get_by_role("button", name="Train sweep").click()
+    expect(page).to_have_url(re.compile(r"/sweeps/\d+/$"))
+    sweep = Sweep.objects.get(owner=alice)
+    assert sweep.vary == {"mlp_layers": [[64], [128, 64]]}
+    expect(page.locator("#sweep-what")).to_contain_text("(64, 128-64) over 2 seeds: 4 runs")
+    expect(page.locator("#sweep-status")).to_have_text("Queued")
