@@ -7,7 +7,7 @@ backwards: whoever changes the row first wins, the others are told.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -73,6 +73,18 @@ def experiment_progress(*, experiment_id: int, progress: Mapping[str, Any]) -> b
         progress=dict(progress), heartbeat_at=timezone.now()
     )
     return changed == 1
+
+
+@transaction.atomic
+def experiments_progress(*, experiment_ids: Sequence[int], progress: Mapping[str, Any]) -> set[int]:
+    """Records the same progress and heartbeat on several experiments trained together (a
+    sweep's group), in one update; returns those still running."""
+    running = Experiment.objects.filter(pk__in=list(experiment_ids), status=Status.RUNNING)
+    still_running = set(running.values_list("pk", flat=True))
+    Experiment.objects.filter(pk__in=still_running, status=Status.RUNNING).update(
+        progress=dict(progress), heartbeat_at=timezone.now()
+    )
+    return still_running
 
 
 @transaction.atomic

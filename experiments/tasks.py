@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, connection
@@ -37,6 +37,17 @@ logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL_S = 0.25
 
 
+def progress_record(progress: Progress) -> dict[str, Any]:
+    """The pipeline's progress as the experiment row stores it."""
+    return {
+        "phase": progress.phase,
+        "done": int(progress.done),
+        "total": int(progress.total),
+        "fraction": round(float(progress.fraction), 4),
+        "metrics": {key: float(value) for key, value in progress.metrics.items()},
+    }
+
+
 class ProgressReporter:
     """The pipeline's ``on_progress``: records progress, and answers True once cancelled."""
 
@@ -53,14 +64,7 @@ class ProgressReporter:
         self.last_write = now
         try:
             still_running = lifecycle.experiment_progress(
-                experiment_id=self.experiment_id,
-                progress={
-                    "phase": progress.phase,
-                    "done": int(progress.done),
-                    "total": int(progress.total),
-                    "fraction": round(float(progress.fraction), 4),
-                    "metrics": {key: float(value) for key, value in progress.metrics.items()},
-                },
+                experiment_id=self.experiment_id, progress=progress_record(progress)
             )
         except (OperationalError, InterfaceError):
             # The database is away for a moment: skip this report, keep training.
