@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from django.db import InterfaceError, OperationalError, connection
 
 from experiments import lifecycle, results, watchdog
 from experiments import services as runs
 from experiments.models import Experiment
-from experiments.tasks import ProgressReporter, readable_error, run_outcome
+from experiments.tasks import (
+    PROGRESS_INTERVAL_S,
+    progress_record,
+    readable_error,
+    run_outcome,
+)
 from models_zoo.config import RunConfig
 from sweeps import services
 
@@ -27,16 +35,32 @@ logger = logging.getLogger(__name__)
 
 
 class GroupReporter:
-    """``run_group``'s ``on_progress``: the group's progress is every member's; answers True
-    (stop) only once every member has been cancelled (or deleted)."""
+    """``run_group``'s ``on_progress``: the group's progress is every member's, written to
+    all of them in one update at most every ``interval`` seconds (plus the last report);
+    answers True (stop) only once every member has been cancelled (or deleted)."""
 
-    def __init__(self, experiment_ids: Sequence[int]) -> None:
-        self.reporters = [ProgressReporter(experiment_id=pk) for pk in experiment_ids]
+    def __init__(self, experiment_ids: Sequence[int], interval: float = PROGRESS_INTERVAL_S):
+        self.experiment_ids = list(experiment_ids)
+        self.interval = interval
+        self.last_write = float("-inf")
 
     def __call__(self, progress: Progress) -> bool:
-        # A reporter answers True once its run stopped running; it is asked no more.
-        self.reporters = [reporter for reporter in self.reporters if not reporter(progress)]
-        return not self.reporters
+        now = time.monotonic()
+        if now - self.last_write < self.interval and progress.fraction < 1.0:
+            return False
+        self.last_write = now
+        try:
+            running = lifecycle.experiments_progress(
+                experiment_ids=self.experiment_ids, progress=progress_record(progress)
+            )
+        except (OperationalError, InterfaceError):
+            # The database is away for a moment: skip this report, keep training.
+            logger.warning("Progress of group %s not recorded", self.experiment_ids)
+            connection.close()
+            return False
+        # A member that stopped running is not asked about again.
+        self.experiment_ids = [pk for pk in self.experiment_ids if pk in running]
+        return not self.experiment_ids
 
 
 def train_group(experiment_ids: Sequence[int]) -> str:
@@ -55,7 +79,15 @@ def train_group(experiment_ids: Sequence[int]) -> str:
             return _train_started(started)
     finally:
         if owner_id is not None:
-            services.drain(owner_id=owner_id)
+            _drain(owner_id)
+
+
+def _drain(owner_id: int) -> None:
+    try:
+        services.drain(owner_id=owner_id)
+    except Exception:
+        # The scheduled drain (drain_sweeps) sends them a minute later.
+        logger.warning("Could not send the next groups of user %s", owner_id, exc_info=True)
 
 
 def _train_started(ids: list[int]) -> str:

@@ -76,8 +76,7 @@ def test_the_group_stops_only_once_every_member_is_cancelled(alice: Any) -> None
     first, second = Experiment.objects.filter(pk__in=member_ids(sweep)).order_by("seed")
     for run in (first, second):
         assert lifecycle.experiment_start(experiment_id=run.pk)
-    reporter = tasks.GroupReporter([first.pk, second.pk])
-    reporter.reporters = [tasks.ProgressReporter(pk, interval=0.0) for pk in (first.pk, second.pk)]
+    reporter = tasks.GroupReporter([first.pk, second.pk], interval=0.0)
     progress = Progress("train", 1, 10, 0.1, {})
     assert reporter(progress) is False
     first.refresh_from_db()
