@@ -129,7 +129,7 @@ def test_the_form_counts_the_runs_and_shows_a_refusal_beside_its_setting(
 
 
 def test_a_sweep_from_the_builder_trains_and_its_page_fills_in(
-    page: Page, live_server: Any, qcluster: Any, alice: Any
+    page: Page, live_server: Any, start_cluster: Any, alice: Any
 ) -> None:
     log_in(page, live_server.url, alice.username)
     pick(page, "box", "line")
@@ -152,6 +152,9 @@ def test_a_sweep_from_the_builder_trains_and_its_page_fills_in(
     assert sweep.seeds == 2 and sweep.vary == {"epochs": [1, 2]}
     assert sweep.config["max_steps"] == 5 and sweep.config["copies"] == 40
     page.evaluate("window.notReloaded = true")
+    expect(page.locator("#sweep-status")).to_have_text("Queued")
+    # The worker starts only now, so the page is open before any run has finished.
+    start_cluster(workers=1)
 
     expect(page.locator("#sweep-status")).to_have_text("Done", timeout=SWEEP_TIMEOUT_MS)
     for key in ("box", "line"):
