@@ -137,6 +137,7 @@ def sweep_create(
     sweep.full_clean()
     sweep.save()
     trained_on: list[dict[str, Any]] | None = None
+    rows: list[SweepMember] = []
     for member in members:
         try:
             experiment = runs.experiment_create(
@@ -147,14 +148,17 @@ def sweep_create(
         # Every member trains on the same copy of the classes, taken once.
         trained_on = list(experiment.trained_on)
         experiment.tags = clean_tags([*experiment.tags, sweep.tag])
-        experiment.save(update_fields=["tags"])
-        SweepMember.objects.create(
-            sweep=sweep,
-            experiment=experiment,
-            position=member.index,
-            seed=member.seed,
-            values=member.values,
+        rows.append(
+            SweepMember(
+                sweep=sweep,
+                experiment=experiment,
+                position=member.index,
+                seed=member.seed,
+                values=member.values,
+            )
         )
+    Experiment.objects.bulk_update([row.experiment for row in rows], ["tags"], batch_size=100)
+    SweepMember.objects.bulk_create(rows, batch_size=100)
     owner_id = user.pk
     transaction.on_commit(lambda: drain(owner_id=owner_id))
     return sweep
