@@ -166,3 +166,18 @@ def test_the_layer_sizes_may_be_varied_and_show_as_json_in_the_csv(
     lines = alice_api.get(f"{URL}{pk}/export.csv").content.decode().splitlines()
     assert lines[0].split(",")[5] == "mlp_layers"
     assert '"[32, 16]"' in lines[-1]
+
+
+def test_the_storage_quota_and_the_waiting_bound_refuse_a_sweep(
+    alice_api: APIClient, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.STORAGE_QUOTA_MB = 0
+    response = post(alice_api)
+    assert response.status_code == 429 and "MB" in response.json()["detail"]
+    settings.STORAGE_QUOTA_MB = 100
+    monkeypatch.setattr("sweeps.services.MAX_WAITING_RUNS", 5)
+    assert post(alice_api, seeds=4).status_code == 201
+    refused = post(alice_api, seeds=2)
+    assert refused.status_code == 429
+    assert "4 runs waiting" in refused.json()["detail"]
+    assert Experiment.objects.count() == 4
