@@ -18,7 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from models_zoo.config import RunConfig
+# The paper's shapes: the defaults of the run settings that size the models (``RunConfig``
+# takes its defaults from here, so they are written once).
+PAPER_SIZES: dict[str, Any] = {
+    "mlp_layers": (128, 128),
+    "cnn_filters": (32, 32),
+    "cnn_dense": 128,
+}
 
 INPUT_SHAPE = (28, 28, 1)
 
@@ -63,7 +69,9 @@ def list_architectures() -> list[ArchitectureInfo]:
     return list(ARCHITECTURES.values())
 
 
-Sizes = RunConfig | Mapping[str, Any] | None
+# A run configuration (any object with the settings as attributes), a mapping of settings
+# (a stored configuration), or None for the paper's shapes.
+Sizes = Any
 
 
 def _info(name: str) -> ArchitectureInfo:
@@ -76,15 +84,12 @@ def _info(name: str) -> ArchitectureInfo:
 def sizes_of(name: str, sizes: Sizes = None) -> dict[str, Any]:
     """The shape settings architecture ``name`` reads, from a run configuration or a mapping
     of settings (a stored configuration); a missing one takes its default."""
-    defaults = RunConfig.__dataclass_fields__
     found: dict[str, Any] = {}
     for setting in _info(name).sizes:
-        if isinstance(sizes, RunConfig):
-            value = getattr(sizes, setting)
-        elif sizes is not None and setting in sizes:
-            value = sizes[setting]
+        if isinstance(sizes, Mapping):
+            value = sizes.get(setting, PAPER_SIZES[setting])
         else:
-            value = defaults[setting].default
+            value = getattr(sizes, setting, PAPER_SIZES[setting])
         found[setting] = tuple(value) if isinstance(value, list | tuple) else value
     return found
 

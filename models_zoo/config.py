@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from models_zoo.architectures import ARCHITECTURES, PAPER_SIZES
+
 SEED_MAX = 2**31 - 1
 
 # Inclusive bounds of every numeric field. Strict bounds are noted in STRICT_MIN / STRICT_MAX.
@@ -134,9 +136,9 @@ class RunConfig:
     highlight_lambda: float = DEFAULT_HIGHLIGHT_LAMBDA
     highlight_outside_relevant: bool = False
     # The model's shape; each architecture reads only its own (``ArchitectureInfo.sizes``).
-    mlp_layers: tuple[int, ...] = (128, 128)
-    cnn_filters: tuple[int, ...] = (32, 32)
-    cnn_dense: int = 128
+    mlp_layers: tuple[int, ...] = PAPER_SIZES["mlp_layers"]
+    cnn_filters: tuple[int, ...] = PAPER_SIZES["cnn_filters"]
+    cnn_dense: int = PAPER_SIZES["cnn_dense"]
     # Images generated per class (the first from ``initial_image``, as with one), and where
     # the others start: new noise draws, or the initial-image kinds in turn.
     diversity: int = 1
@@ -186,8 +188,6 @@ class RunConfig:
         return RunConfig.from_dict({**self.to_dict(), **changes})
 
     def _check(self) -> None:
-        from models_zoo.architectures import ARCHITECTURES
-
         if len(self.classes) < MIN_CLASSES:
             raise ConfigError("classes", f"select at least {MIN_CLASSES} classes")
         if len(self.classes) > MAX_CLASSES:
