@@ -306,7 +306,11 @@ def test_a_finished_experiment_shows_results_and_serves_its_images(
             "probability",
             "image_url",
             "template_url",
+            "extras",
+            "mean_r",
+            "sd_r",
         }
+        assert result["extras"] == [] and result["mean_r"] == result["r"]
         for url in (result["image_url"], result["template_url"]):
             image = alice_api.get(url)
             assert image.status_code == 200
