@@ -39,6 +39,11 @@ def test_a_seed_group_shows_mean_and_sd_with_its_seeds_beside_a_single_run(
     ]
     single = finished_run(alice, seed=1, model="cnn", classes=["line", "box"], rs=[0.9, 0.8])
     base = live_server.url
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, base, alice.username)
     ids = ",".join(str(run.pk) for run in [seeds[0], single, seeds[1], seeds[2]])
     page.goto(f"{base}/compare/?ids={ids}")
@@ -78,6 +83,7 @@ def test_a_seed_group_shows_mean_and_sd_with_its_seeds_beside_a_single_run(
     # On a phone the table scrolls inside its box: the page itself does not.
     expect_in_the_window(page.get_by_role("heading", name="Seed groups: mean \u00b1 sd"))
     assert fits_the_window(page)
+    assert errors == []
 
 
 def test_without_a_seed_group_the_section_stays_hidden(

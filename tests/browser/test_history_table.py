@@ -59,6 +59,12 @@ def test_sort_filter_choose_columns_export_and_compare(
 ) -> None:
     first, cnn, wide = runs_of(alice, bob)
     base = live_server.url
+    # The page's scripts and styles load under the site's CSP, and nothing fails.
+    errors: list[str] = []
+    page.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
+    page.on("pageerror", lambda error: errors.append(str(error)))
     log_in(page, base, alice.username)
     page.evaluate("() => localStorage.clear()")
     page.goto(f"{base}/history/")
@@ -143,6 +149,7 @@ def test_sort_filter_choose_columns_export_and_compare(
     page.get_by_role("button", name="Compare selected").click()
     expect(page).to_have_url(f"{base}/compare/?ids={cnn.pk},{first.pk}&all=0&base={cnn.pk}")
     expect(page.locator("#compare-grid tbody tr")).to_have_count(2)
+    assert errors == []
 
 
 def test_the_table_scrolls_inside_its_box_with_the_run_column_in_view(
