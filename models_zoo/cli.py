@@ -25,7 +25,7 @@ import numpy as np
 
 from models_zoo import render, shapes
 from models_zoo.classes import ClassImageError, ClassSpec, check_image
-from models_zoo.config import CHOICES, LIMITS, ConfigError, RunConfig
+from models_zoo.config import CHOICES, LIMITS, LIST_LIMITS, ConfigError, RunConfig
 
 EXIT_USAGE = 2
 GRID_SCALE = 4
@@ -64,6 +64,12 @@ def _field_help(field: str) -> str:
         return "one of " + ", ".join(ARCHITECTURES)
     if field in CHOICES:
         return "one of " + ", ".join(CHOICES[field])
+    if field in LIST_LIMITS:
+        limit = LIST_LIMITS[field]
+        return (
+            f"{limit.fewest} to {limit.most} {limit.entry}s separated by commas, "
+            f"each {limit.low} to {limit.high}"
+        )
     if field in LIMITS:
         low, high = LIMITS[field]
         return f"{low:g} to {high:g}"
@@ -85,6 +91,8 @@ def add_config_options(parser: argparse.ArgumentParser) -> None:
         if field in ALIASES:
             names.insert(0, ALIASES[field])
         default = defaults[field].default
+        if isinstance(default, tuple):
+            default = ",".join(str(value) for value in default)
         shown = f"{_field_help(field)}; default {default}".lstrip("; ")
         if isinstance(default, bool):
             parser.add_argument(
