@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -187,6 +187,12 @@ def highlight_usable(*, copies: list[dict[str, Any]], outside_relevant: bool) ->
     return False
 
 
+_NO_HIGHLIGHT = (
+    "none of the selected classes has a highlight to use: paint a red region "
+    "(or a yellow one, with everything outside yellow) on one first, or choose none"
+)
+
+
 @transaction.atomic
 def experiment_create(
     *,
@@ -215,11 +221,7 @@ def experiment_create(
     if run_config.highlight != "none" and not highlight_usable(
         copies=trained_on, outside_relevant=run_config.highlight_outside_relevant
     ):
-        message = (
-            "none of the selected classes has a highlight to use: paint a red region "
-            "(or a yellow one, with everything outside yellow) on one first, or choose none"
-        )
-        raise ValidationError({"highlight": [message]})
+        raise ValidationError({"highlight": [_NO_HIGHLIGHT]})
     # Lock the user's row so that two requests at once cannot take the same number; SQLite
     # serialises writers anyway (transaction_mode IMMEDIATE).
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
@@ -254,6 +256,66 @@ def experiment_create(
         experiment_id = experiment.pk
         transaction.on_commit(lambda: enqueue(experiment_id=experiment_id))
     return experiment
+
+
+@transaction.atomic
+def experiments_create_held(
+    *, user: AbstractBaseUser, configs: Sequence[Mapping[str, Any]], tags: Sequence[str] = ()
+) -> list[Experiment]:
+    """Stores many held experiments at once (a sweep's runs), in ``configs``' order.
+
+    Each configuration is validated and checked as ``experiment_create`` would (a refusal is
+    raised as the ``ValidationError`` of the first configuration refused, with that
+    configuration's index in ``error.index``); the classes are copied once, since every run
+    of the set trains on the same classes, and the rows are written in one statement.
+    """
+    if not configs:
+        return []
+    checked = []
+    for index, config in enumerate(configs):
+        try:
+            run_config = validate_config(user=user, config=config)
+        except ValidationError as error:
+            error.index = index  # type: ignore[attr-defined]
+            raise
+        checked.append((run_config, hooks.check_run(user, run_config)))
+    keys = {run_config.classes for run_config, _ in checked}
+    if len(keys) != 1:
+        raise ValueError("every run of a set must train on the same classes")
+    trained_on = _trained_on(user=user, keys=checked[0][0].classes)
+    for index, (run_config, _) in enumerate(checked):
+        if run_config.highlight != "none" and not highlight_usable(
+            copies=trained_on, outside_relevant=run_config.highlight_outside_relevant
+        ):
+            refusal = ValidationError({"highlight": [_NO_HIGHLIGHT]})
+            refusal.index = index  # type: ignore[attr-defined]
+            raise refusal
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    _check_storage(user)
+    last = Experiment.objects.filter(owner=user).aggregate(last=Max("number"))["last"] or 0
+    rows = []
+    for offset, (run_config, _) in enumerate(checked):
+        experiment = Experiment(
+            owner=user,
+            number=last + 1 + offset,
+            config=run_config.to_dict(),
+            model_name=run_config.model,
+            class_keys=list(run_config.classes),
+            trained_on=trained_on,
+            seed=run_config.seed,
+            progress=initial_progress(),
+            tags=list(tags),
+            sent_at=None,
+        )
+        # The numbers are unique: the user's row is locked while they are taken.
+        experiment.full_clean(exclude=["owner"], validate_unique=False, validate_constraints=False)
+        rows.append(experiment)
+    created = Experiment.objects.bulk_create(rows, batch_size=200)
+    for experiment, (_, after_create) in zip(created, checked, strict=True):
+        for callback in after_create:
+            callback(experiment)
+        hooks.experiment_created.send(sender=Experiment, experiment=experiment, user=user)
+    return created
 
 
 def active_count(*, user: AbstractBaseUser) -> int:

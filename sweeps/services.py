@@ -136,28 +136,27 @@ def sweep_create(
     )
     sweep.full_clean()
     sweep.save()
-    trained_on: list[dict[str, Any]] | None = None
-    rows: list[SweepMember] = []
-    for member in members:
-        try:
-            experiment = runs.experiment_create(
-                user=user, config=member.config.to_dict(), trained_on=trained_on, held=True
-            )
-        except ValidationError as error:
-            raise _member_error(error, member) from None
-        # Every member trains on the same copy of the classes, taken once.
-        trained_on = list(experiment.trained_on)
-        experiment.tags = clean_tags([*experiment.tags, sweep.tag])
-        rows.append(
-            SweepMember(
-                sweep=sweep,
-                experiment=experiment,
-                position=member.index,
-                seed=member.seed,
-                values=member.values,
-            )
+    try:
+        experiments = runs.experiments_create_held(
+            user=user,
+            configs=[member.config.to_dict() for member in members],
+            tags=clean_tags([sweep.tag]),
         )
-    Experiment.objects.bulk_update([row.experiment for row in rows], ["tags"], batch_size=100)
+    except ValidationError as error:
+        index = getattr(error, "index", None)
+        if index is None:
+            raise
+        raise _member_error(error, members[index]) from None
+    rows = [
+        SweepMember(
+            sweep=sweep,
+            experiment=experiment,
+            position=member.index,
+            seed=member.seed,
+            values=member.values,
+        )
+        for member, experiment in zip(members, experiments, strict=True)
+    ]
     SweepMember.objects.bulk_create(rows, batch_size=100)
     owner_id = user.pk
     transaction.on_commit(lambda: drain(owner_id=owner_id))
