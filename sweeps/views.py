@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from experiments.views import SETTING_LABELS
 from sweeps import selectors
 
 
@@ -28,4 +29,5 @@ def index(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     sweep = selectors.sweep_get(user=request.user, pk=pk)
-    return render(request, "sweeps/detail.html", {"sweep": sweep})
+    settings = {"labels": SETTING_LABELS}
+    return render(request, "sweeps/detail.html", {"sweep": sweep, "sweep_settings": settings})

@@ -193,5 +193,7 @@ def test_layer_sizes_are_varied_as_lists(
     expect(page).to_have_url(re.compile(r"/sweeps/\d+/$"))
     sweep = Sweep.objects.get(owner=alice)
     assert sweep.vary == {"mlp_layers": [[64], [128, 64]]}
-    expect(page.locator("#sweep-what")).to_contain_text("(64, 128-64) over 2 seeds: 4 runs")
+    expect(page.locator("#sweep-what")).to_contain_text(
+        "Hidden layers (64, 128-64) over 2 seeds: 4 runs"
+    )
     expect(page.locator("#sweep-status")).to_have_text("Queued")

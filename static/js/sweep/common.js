@@ -17,8 +17,12 @@ export function meanSd(mean, sd, format = fixed) {
 export const percentOf = (value) => (isNumber(value) ? value * 100 : value);
 export const formatShare = (value) => (isNumber(value) ? `${Math.round(value * 100)}%` : "–");
 
+// The builder's names of the settings ("Hidden layers", not "Mlp layers"), from the page.
+const settingsElement = document.getElementById("sweep-settings");
+const labels = settingsElement ? JSON.parse(settingsElement.textContent).labels || {} : {};
+
 export function settingLabel(name) {
-  return fieldLabel(name);
+  return fieldLabel(name, labels);
 }
 
 export function valueText(value) {
