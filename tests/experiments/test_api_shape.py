@@ -106,3 +106,27 @@ def test_deleting_a_run_with_extras_leaves_no_file(
     assert not ClassResult.objects.exists()
     assert files.orphans() == []
     assert not default_storage.exists(f"results/{experiment.pk}")
+
+
+def test_new_images_from_a_narrow_models_weights_rebuild_its_shape(
+    alice: Any, alice_api: Any
+) -> None:
+    from experiments import tasks
+
+    done = trained_run(alice, TINY_MLP, mlp_layers=[16, 8])
+    response = alice_api.post(f"{LIST}{done.pk}/revisualize/", {"diversity": 2}, format="json")
+    assert response.status_code == 201, response.json()
+    assert tasks.revisualize_task(response.json()["id"]) == "done"
+    again = Experiment.objects.get(pk=response.json()["id"])
+    assert again.config["mlp_layers"] == [16, 8] and again.config["diversity"] == 2
+    assert all(len(row.extras) == 1 for row in again.results.all())
+    # The first image of each class is the source's: the same weights, the same start.
+    for before, after in zip(done.results.all(), again.results.all(), strict=True):
+        assert after.r == pytest.approx(before.r, abs=1e-4)
+
+
+def test_a_revisualization_cannot_change_the_shape(alice: Any, alice_api: Any) -> None:
+    done = trained_run(alice, TINY_MLP)
+    response = alice_api.post(f"{LIST}{done.pk}/revisualize/", {"mlp_layers": [16]}, format="json")
+    assert response.status_code == 400
+    assert "mlp_layers" in response.json()
