@@ -15,6 +15,12 @@ The costs were measured with the default shapes. A run with other layer sizes
 (``mlp_layers``, ``cnn_filters``, ``cnn_dense``) has its per-image parts scaled by its
 multiply-adds per image against the default shape's, and its fixed parts by its number of
 weighted layers against the default's (per-op overhead grows with the ops, not their size).
+A model with more weights than the default shape also pays for each further weight at every
+step: the optimizer reads and writes all of them (four arrays each for Adadelta), and
+generation reads them twice. Measured here, this is what makes a wide model slow, once its
+weights no longer fit the caches: the MLP with four layers of 512 units (1.2 million weights
+against 118,000) trained 16 times as slowly as the paper's, though it does only 10 times
+the multiply-adds. A smaller model is priced as the default (its overhead stays).
 With ``diversity`` K, generation optimises K images per class.
 
 It is an estimate to bound and to show, not a promise: a busy machine runs slower, and a run
@@ -48,6 +54,10 @@ COSTS: dict[str, StepCosts] = {
     "cnn": StepCosts(4.0e-4, 1.0e-3, 2.5e-3, 2.0e-4),
     "cnn_deep": StepCosts(8.0e-4, 2.0e-3, 3.8e-3, 4.0e-4),
 }
+# Seconds per training step and per generation step for each weight beyond the default
+# shape's, measured with bench-like runs of the widest MLP and CNN on a busy 2-core machine.
+TRAIN_PER_EXTRA_WEIGHT = 1.0e-8
+GENERATE_PER_EXTRA_WEIGHT = 6.0e-9
 # A model registered later without measured costs is priced like the dearest one known.
 FALLBACK = max(COSTS.values(), key=lambda costs: costs.train_per_image)
 # Building the model, tracing the compiled loops, writing results.
@@ -64,45 +74,73 @@ _SIDE = 28
 _KERNEL = 3
 
 
-def multiply_adds(model: str, sizes: architectures.Sizes, n_classes: int) -> tuple[int, int]:
-    """The multiply-adds of one image's forward pass and the number of weighted layers of
-    ``model`` with the shape in ``sizes``; (0, 0) for an architecture whose shape is fixed."""
+@dataclass(frozen=True)
+class ShapeWork:
+    """What a model of some shape computes per image and holds."""
+
+    multiply_adds: int  # one image's forward pass
+    layers: int  # weighted layers
+    weights: int  # trainable numbers
+
+
+def shape_work(model: str, sizes: architectures.Sizes, n_classes: int) -> ShapeWork | None:
+    """The work of ``model`` with the shape in ``sizes``; None for an architecture whose
+    shape is fixed (its measured costs apply as they are)."""
     shape = architectures.sizes_of(model, sizes)
     if "mlp_layers" in shape:
         widths = [_SIDE * _SIDE, *shape["mlp_layers"], n_classes]
-        return sum(a * b for a, b in itertools.pairwise(widths)), len(widths) - 1
+        pairs = list(itertools.pairwise(widths))
+        return ShapeWork(
+            multiply_adds=sum(a * b for a, b in pairs),
+            layers=len(pairs),
+            weights=sum(a * b + b for a, b in pairs),
+        )
     if "cnn_filters" in shape:
-        total, side, channels = 0, _SIDE, 1
+        work, weights, side, channels = 0, 0, _SIDE, 1
         for filters in shape["cnn_filters"]:
             side -= _KERNEL - 1
-            total += side * side * _KERNEL * _KERNEL * channels * filters
+            work += side * side * _KERNEL * _KERNEL * channels * filters
+            weights += _KERNEL * _KERNEL * channels * filters + filters
             channels = filters
         flat = (side // 2) ** 2 * channels
-        total += flat * shape["cnn_dense"] + shape["cnn_dense"] * n_classes
-        return total, len(shape["cnn_filters"]) + 2
-    return 0, 0
+        dense = shape["cnn_dense"]
+        work += flat * dense + dense * n_classes
+        weights += flat * dense + dense + dense * n_classes + n_classes
+        return ShapeWork(work, len(shape["cnn_filters"]) + 2, weights)
+    return None
 
 
-def shape_factors(config: RunConfig) -> tuple[float, float]:
-    """How much dearer the run's model is than its architecture's default shape:
-    (per-image work, fixed per-step work)."""
+@dataclass(frozen=True)
+class ShapeFactors:
+    """How much dearer a run's model is than its architecture's default shape."""
+
+    per_image: float  # multiply-adds against the default's
+    fixed: float  # weighted layers against the default's
+    extra_weights: int  # weights beyond the default's (never fewer than none)
+
+
+def shape_factors(config: RunConfig) -> ShapeFactors:
     classes = len(config.classes)
-    work, layers = multiply_adds(config.model, config, classes)
-    default_work, default_layers = multiply_adds(config.model, None, classes)
-    if not default_work:
-        return 1.0, 1.0
-    return work / default_work, layers / default_layers
+    work = shape_work(config.model, config, classes)
+    default = shape_work(config.model, None, classes)
+    if work is None or default is None:
+        return ShapeFactors(1.0, 1.0, 0)
+    return ShapeFactors(
+        per_image=work.multiply_adds / default.multiply_adds,
+        fixed=work.layers / default.layers,
+        extra_weights=max(0, work.weights - default.weights),
+    )
 
 
 def estimate_seconds(config: RunConfig) -> float:
     """The estimated worker time of a run: training plus image generation plus overhead."""
     measured = COSTS.get(config.model, FALLBACK)
-    per_image, fixed = shape_factors(config)
+    shape = shape_factors(config)
     costs = StepCosts(
-        measured.train_fixed * fixed,
-        measured.train_per_image * per_image,
-        measured.generate_fixed * fixed,
-        measured.generate_per_class * per_image,
+        measured.train_fixed * shape.fixed + TRAIN_PER_EXTRA_WEIGHT * shape.extra_weights,
+        measured.train_per_image * shape.per_image,
+        measured.generate_fixed * shape.fixed + GENERATE_PER_EXTRA_WEIGHT * shape.extra_weights,
+        measured.generate_per_class * shape.per_image,
     )
     images = training_images(config)
     batch = min(config.batch_size, images)

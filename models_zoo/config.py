@@ -62,8 +62,9 @@ class ListLimit(NamedTuple):
     entry: str  # what one entry is called in messages: "layer width", "filter count"
 
 
-# The model's shape. The bounds keep the dearest run of the paper's settings within about a
-# minute on two cores (``models_zoo.budget`` prices the widths; docs/ml-core.md has figures).
+# The model's shape. The bounds keep the dearest run of the paper's settings, with eight
+# images per class, under the web platform's default limit per run of 300 s on two cores
+# (``models_zoo.budget`` prices the shapes; docs/ml-core.md has the figures).
 LIST_LIMITS: dict[str, ListLimit] = {
     "mlp_layers": ListLimit(1, 4, 1, 512, "layer width"),
     "cnn_filters": ListLimit(1, 3, 1, 64, "filter count"),
