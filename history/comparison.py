@@ -18,6 +18,7 @@ from experiments.exports import spreadsheet_safe
 from experiments.models import ClassResult, Experiment
 from history.services import check_compared_ids
 from models_zoo import shapes
+from models_zoo.config import RunConfig
 
 # A stored snapshot array is an .npy header (well under one frame) plus 28 x 28 float32s.
 FRAME_BYTES = 28 * 28 * 4
@@ -178,7 +179,7 @@ def comparison_data(
         "base": base.pk,
         "experiments": [_experiment_summary(experiment) for experiment in experiments],
         "classes": classes,
-        "settings": settings_diff([e.config for e in experiments], show_all=show_all),
+        "settings": settings_diff([_full(e) for e in experiments], show_all=show_all),
         "seed_groups": seed_groups(experiments, [str(row["key"]) for row in classes]),
     }
 
@@ -188,10 +189,15 @@ def comparison_data(
 SEED_SETTING = "seed"
 
 
+def _full(experiment: Experiment) -> dict[str, Any]:
+    """The run's settings, with those added since it ran at the defaults it ran with."""
+    return RunConfig.with_defaults(experiment.config)
+
+
 def _group_key(experiment: Experiment) -> str:
     """What runs of one seed group share: every setting but the seed, the classes, and how
     the run was made (a re-visualization is not another seed of its source)."""
-    settings = {k: v for k, v in experiment.config.items() if k != SEED_SETTING}
+    settings = {k: v for k, v in _full(experiment).items() if k != SEED_SETTING}
     return json.dumps([settings, experiment.class_keys, experiment.kind], sort_keys=True)
 
 
@@ -235,7 +241,7 @@ def seed_groups(experiments: Sequence[Experiment], class_order: Sequence[str]) -
         by_key.setdefault(_group_key(experiment), []).append(experiment)
     groups = list(by_key.values())
     configs = [
-        {k: v for k, v in members[0].config.items() if k != SEED_SETTING} for members in groups
+        {k: v for k, v in _full(members[0]).items() if k != SEED_SETTING} for members in groups
     ]
     # What tells the units apart (the seed aside): said beside each unit's label.
     differing = settings_diff(configs)

@@ -84,7 +84,7 @@ def experiments_for_compare(*, user: AbstractBaseUser, ids: list[int]) -> list[E
     """The user's experiments ``ids`` in that order, results and their snapshot sizes
     prefetched; a 404 when any of them is not the user's (or does not exist)."""
     results = (
-        ClassResult.objects.defer("image_raw", "snapshots")
+        ClassResult.objects.defer("image_raw", "snapshots", "extras_raw")
         .annotate(snapshot_bytes=Length("snapshots"))
         .order_by("position")
     )

@@ -185,6 +185,17 @@ class RunConfig:
             out[name] = list(out[name])
         return out
 
+    @classmethod
+    def with_defaults(cls, data: Mapping[str, Any]) -> dict[str, Any]:
+        """A stored configuration with every setting it lacks at its default (a run stored
+        before a setting existed ran with that setting's default), as ``to_dict`` writes it."""
+        out = dict(data)
+        for item in dataclasses.fields(cls):
+            if item.name not in out and item.default is not dataclasses.MISSING:
+                default = item.default
+                out[item.name] = list(default) if isinstance(default, tuple) else default
+        return out
+
     def replace(self, **changes: Any) -> RunConfig:
         return RunConfig.from_dict({**self.to_dict(), **changes})
 

@@ -67,7 +67,7 @@ def urls_of(sweep: Sweep) -> dict[str, str]:
 
 def members_of(sweep: Sweep) -> list[SweepMember]:
     """The sweep's members in order, each with its run and the run's class results."""
-    results = ClassResult.objects.defer("image_raw", "snapshots").order_by("position")
+    results = ClassResult.objects.defer("image_raw", "snapshots", "extras_raw").order_by("position")
     return list(
         SweepMember.objects.filter(sweep=sweep)
         .select_related("experiment")

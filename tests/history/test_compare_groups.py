@@ -159,3 +159,19 @@ def test_groups_cost_no_query_of_their_own(
     with CaptureQueriesContext(connection) as second:
         alice_api.get(COMPARE, {"ids": ids_of(many)})
     assert len(first) == len(second)
+
+
+def test_a_run_stored_before_a_setting_existed_ran_with_its_default(
+    alice: Any, alice_api: Any
+) -> None:
+    old, new = (
+        finished_run(alice, seed=seed, classes=["line", "box"], rs=[0.5, 0.4], epochs=5)
+        for seed in (1, 2)
+    )
+    # As a run stored before the model's shape and diversity were settings.
+    for name in ("mlp_layers", "cnn_filters", "cnn_dense", "diversity", "diversity_starts"):
+        old.config.pop(name)
+    Experiment.objects.filter(pk=old.pk).update(config=old.config)
+    data = alice_api.get(COMPARE, {"ids": ids_of([old, new])}).json()
+    assert [row["name"] for row in data["settings"]] == ["seed"]
+    assert [unit["ids"] for unit in data["seed_groups"]["units"]] == [[old.pk, new.pk]]
