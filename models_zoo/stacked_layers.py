@@ -121,6 +121,10 @@ def _conv(h: Any, kernel: Any, size: int, padding: str) -> Any:
         high = size - 1 - low
         h = tf.pad(h, [[0, 0], [0, 0], [low, high], [low, high], [0, 0]])
     members, batch, height, width, channels = h.shape
+    if members == 1:  # one member: the library's own convolution
+        alone = tf.reshape(kernel, kernel.shape[1:])  # a view: no copy of the weights
+        out = tf.nn.conv2d(tf.reshape(h, h.shape[1:]), alone, strides=1, padding="VALID")
+        return out[tf.newaxis]
     out_h, out_w = height - size + 1, width - size + 1
     if channels == 1 and size * size <= 16:
         # One channel: the patches are few; stacking them on a new last axis is cheapest.
@@ -198,7 +202,12 @@ class StackedNet:
             if kind == "flatten":
                 h = tf.reshape(h, [h.shape[0], h.shape[1], -1])
             elif kind == "dense":
-                h = tf.matmul(h, weights["kernel"])
+                kernel = weights["kernel"]
+                if kernel.shape[0] == 1:
+                    alone = tf.reshape(kernel, kernel.shape[1:])  # a view, not a copy
+                    h = tf.matmul(tf.reshape(h, h.shape[1:]), alone)[tf.newaxis]
+                else:
+                    h = tf.matmul(h, kernel)
             elif kind == "conv":
                 h = _conv(h, weights["kernel"], plan.size, plan.padding)
             elif kind == "pool":

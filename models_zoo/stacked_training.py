@@ -25,6 +25,11 @@ from models_zoo.stacked_layers import StackedNet
 from models_zoo.streams import streams
 from models_zoo.tf_env import tf
 from models_zoo.training import (
+    ADADELTA_EPSILON,
+    ADADELTA_RHO,
+    ADAM_BETA_1,
+    ADAM_BETA_2,
+    ADAM_EPSILON,
     CHUNK_SECONDS,
     MAX_CHUNK,
     TrainingOutcome,
@@ -32,18 +37,65 @@ from models_zoo.training import (
     _Optimizer,
 )
 
-# Members per part of a stacked network whose layers include a convolution: two parts run on
-# the two cores at once. Dense-only networks stay in one part: their ops are too small.
-CONV_PARTS = 2
+# How a group's members are laid out (measured in bench/bench_sweeps.py and the docs): a
+# network with convolutions gives each member a part of its own (the library's convolution
+# on a whole batch beats one batched product over all members' patches), a dense-only one
+# puts the members in two parts of batched matrix products. Parts run WAVE at a time, one
+# per core.
+WAVE = 2
+DENSE_PARTS = 2
 
 EpochsCallback = Callable[[int, list[dict[str, float]]], bool | None]
 
 
 def parts_for(members: int, has_conv: bool) -> list[int]:
     """How many members each part of the stacked network holds."""
-    count = CONV_PARTS if has_conv and members >= 2 else 1
+    if has_conv:
+        return [1] * members
+    count = min(DENSE_PARTS, members)
     base, extra = divmod(members, count)
     return [base + (1 if i < extra else 0) for i in range(count)]
+
+
+def apply_updates(optimizer: _Optimizer, grads: list[Any]) -> list[Any]:
+    """``optimizer``'s fused update of each of its variables (the kernels of
+    ``training._Optimizer.apply``); the update ops, for control dependencies."""
+    ops = []
+    if optimizer.name == "adadelta":
+        for var, (accum, accum_update), grad in zip(
+            optimizer.variables, optimizer.slots, grads, strict=True
+        ):
+            ops.append(
+                tf.raw_ops.ResourceApplyAdadelta(
+                    var=var.handle,
+                    accum=accum.handle,
+                    accum_update=accum_update.handle,
+                    lr=optimizer.lr,
+                    rho=tf.constant(ADADELTA_RHO),
+                    epsilon=tf.constant(ADADELTA_EPSILON),
+                    grad=grad,
+                )
+            )
+        return ops
+    step = optimizer.step.assign_add(1.0)
+    beta1_power = tf.pow(tf.constant(ADAM_BETA_1), step)
+    beta2_power = tf.pow(tf.constant(ADAM_BETA_2), step)
+    for var, (m, v), grad in zip(optimizer.variables, optimizer.slots, grads, strict=True):
+        ops.append(
+            tf.raw_ops.ResourceApplyAdam(
+                var=var.handle,
+                m=m.handle,
+                v=v.handle,
+                beta1_power=beta1_power,
+                beta2_power=beta2_power,
+                lr=optimizer.lr,
+                beta1=tf.constant(ADAM_BETA_1),
+                beta2=tf.constant(ADAM_BETA_2),
+                epsilon=tf.constant(ADAM_EPSILON),
+                grad=grad,
+            )
+        )
+    return ops
 
 
 class StackedTrainGraph:
@@ -55,10 +107,12 @@ class StackedTrainGraph:
         shape: tuple[int, int, int, int],
         optimizer: str,
         rrr: bool,
+        wave: int = WAVE,
     ) -> None:
         n_classes, n_train, n_val, batch = shape
         self.net = net
-        self.optimizer = _Optimizer(optimizer, net.flat_variables)
+        self.optimizers = [_Optimizer(optimizer, variables) for variables in net.variables]
+        self.wave = wave
         self.rrr_lambda = tf.Variable(0.0, trainable=False)
         self.dropout_seed = tf.Variable(0, dtype=tf.int32, trainable=False)
         self.counter = tf.Variable(0, dtype=tf.int32, trainable=False)
@@ -104,19 +158,29 @@ class StackedTrainGraph:
         return cross_entropy + self.rrr_lambda * penalty, logits
 
     def _step(self, batches: list[tuple[Any, Any, Any]]) -> tuple[Any, Any]:
-        self.counter.assign_add(1)
-        with tf.GradientTape() as tape:
-            losses, hits = [], []
-            for part, (xb, yb, mb) in enumerate(batches):
-                seed = tf.stack([self.dropout_seed + part, self.counter])
-                loss, logits = self._loss(part, xb, yb, mb, seed)
-                losses.append(loss)
-                correct = tf.equal(tf.argmax(logits, 2), tf.argmax(yb, 2))
-                hits.append(tf.reduce_sum(tf.cast(correct, tf.float32), 1))
-            total = tf.add_n([tf.reduce_sum(loss) for loss in losses])
-        variables = self.net.flat_variables
-        self.optimizer.apply(tape.gradient(total, variables))
-        return tf.concat(losses, 0), tf.concat(hits, 0)
+        counter = self.counter.assign_add(1)
+        losses, hits = [], []
+        previous: list[Any] = []
+        for start in range(0, len(batches), self.wave):
+            # A wave's parts start once the previous wave's updates are written, so only a
+            # wave's weights and optimizer slots are in use (and in the caches) at a time.
+            with tf.control_dependencies(previous):
+                updates = []
+                for part in range(start, min(start + self.wave, len(batches))):
+                    xb, yb, mb = batches[part]
+                    seed = tf.stack([self.dropout_seed + part, counter])
+                    with tf.GradientTape() as tape:
+                        loss, logits = self._loss(part, xb, yb, mb, seed)
+                        total = tf.reduce_sum(loss)
+                    variables = self.net.variables[part]
+                    grads = tape.gradient(total, variables)
+                    updates.extend(apply_updates(self.optimizers[part], grads))
+                    losses.append(loss)
+                    correct = tf.equal(tf.argmax(logits, 2), tf.argmax(yb, 2))
+                    hits.append(tf.reduce_sum(tf.cast(correct, tf.float32), 1))
+            previous = updates
+        with tf.control_dependencies(previous):
+            return tf.concat(losses, 0), tf.concat(hits, 0)
 
     def _one_epoch(self, orders: Any) -> Any:
         n, batch = self.n, self.batch
@@ -172,7 +236,8 @@ class StackedTrainGraph:
         config: RunConfig,
     ) -> None:
         self.net.load(weights)
-        self.optimizer.reset(config.effective_learning_rate)
+        for each in self.optimizers:
+            each.reset(config.effective_learning_rate)
         self.rrr_lambda.assign(float(config.highlight_lambda))
         self.dropout_seed.assign(int(config.seed % (2**30)))
         self.counter.assign(0)

@@ -156,7 +156,10 @@ def plain_cnn() -> Iterator[str]:
     del architectures.ARCHITECTURES["plain_cnn"]
 
 
-def test_stacked_convolutions_equal_lone_runs(plain_cnn):
+@pytest.mark.parametrize("layout", ["a part per member", "one part of patches"])
+def test_stacked_convolutions_equal_lone_runs(plain_cnn, layout, monkeypatch):
+    if layout == "one part of patches":  # the batched product over all members' patches
+        monkeypatch.setattr("models_zoo.stacked.parts_for", lambda members, conv: [members])
     members = configs((4, 5, 6), model=plain_cnn, epochs=3, max_steps=40)
     specs = resolve(CLASSES)
     alone = [run(c, specs) for c in members]
