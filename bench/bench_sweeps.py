@@ -1,12 +1,18 @@
 """A seed group trained together against its runs made one after another (run by hand).
 
     .venv/bin/python bench/bench_sweeps.py [--repeats 3] [--models mlp,cnn] [--seeds 10]
+    .venv/bin/python bench/bench_sweeps.py --layouts "1/2;5/2;10/1" [--models mlp] [--epochs 20]
 
 The paper preset on figure 2's six classes, ``--seeds`` seeds, in one warm process: every
 graph is traced once before timing. Each repeat times the runs one after another through
 ``pipeline.run`` and the same runs through ``sweep.run_group``, in turns, so both see the
 same load; the table shows the medians, their ratio, the spread of the ratio, and the
-load average before and after.
+load average before and after. Each model's line above the table compares every member's
+|r| from the group with the same run made alone.
+
+With ``--layouts`` it times the training graph alone instead (``--epochs`` epochs, best of
+``--repeats``), a lone run's against stacked graphs of ``--seeds`` members laid out as
+``members per part/parts at a time`` (``1/2``: a part per member, two at a time).
 """
 
 from __future__ import annotations
@@ -33,22 +39,83 @@ def configs(model: str, first_seed: int, count: int) -> list:
     return [base.replace(seed=first_seed + i) for i in range(count)]
 
 
-def sequential(members: list) -> float:
+def sequential(members: list) -> tuple[float, list]:
     from models_zoo.pipeline import run
 
     began = time.perf_counter()
-    for config in members:
-        run(config)
-    return time.perf_counter() - began
+    results = [run(config) for config in members]
+    return time.perf_counter() - began, results
 
 
-def together(members: list) -> float:
+def together(members: list) -> tuple[float, list]:
     from models_zoo.classes import resolve
     from models_zoo.sweep import run_group
 
     began = time.perf_counter()
-    run_group(members, resolve(CLASSES))
-    return time.perf_counter() - began
+    results = run_group(members, resolve(CLASSES))
+    return time.perf_counter() - began, results
+
+
+def r_differences(alone: list, stacked: list) -> list[float]:
+    """|r| of every member's class images, together minus alone."""
+    return [
+        b.r - a.r
+        for x, y in zip(alone, stacked, strict=True)
+        for a, b in zip(x.classes, y.classes, strict=True)
+        if a.r is not None and b.r is not None
+    ]
+
+
+def layouts(model: str, members: int, specs: list[str], epochs: int, repeats: int) -> None:
+    import numpy as np
+
+    from models_zoo import architectures, pipeline, training
+    from models_zoo.classes import resolve
+    from models_zoo.stacked_layers import StackedNet, layer_plans, read_weights
+    from models_zoo.stacked_training import StackedTrainGraph
+    from models_zoo.tf_env import tf
+
+    group = configs(model, 0, members)
+    prepared = [pipeline.prepare(c, resolve(CLASSES)) for c in group]
+    sets = [(p[1], p[2]) for p in prepared]
+    first = architectures.build(model, len(CLASSES), group[0])
+    plans = layer_plans(first)
+    assert plans is not None
+    weights = read_weights(first, plans)
+    n, n_val = len(sets[0][0]), len(sets[0][1])
+    shape = (len(CLASSES), n, n_val, group[0].batch_size)
+    rng = np.random.default_rng(0)
+    orders = np.stack(
+        [np.stack([rng.permutation(n) for _ in range(members)]) for _ in range(epochs)]
+    ).astype(np.int32)
+    lone = training._TrainGraph(model, shape, "adadelta", False, sizes=group[0])
+    lone.load(first, sets[0][0], sets[0][1], group[0])
+    graphs = {"lone run": lambda: lone.run_epochs(tf.constant(orders[:, 0])).numpy()}
+    for spec in specs:
+        per_part, wave = (int(v) for v in spec.split("/"))
+        count = -(-members // per_part)
+        base, extra = divmod(members, count)
+        parts = [base + (1 if i < extra else 0) for i in range(count)]
+        net = StackedNet(plans, [w.shape for w in weights], parts)
+        graph = StackedTrainGraph(net, shape, "adadelta", False, wave=wave)
+        graph.load([weights] * members, sets, group[0])
+        stacked = tf.constant(orders)
+        graphs[spec] = lambda graph=graph, stacked=stacked: graph.run_epochs(stacked).numpy()
+    for run in graphs.values():
+        run()
+    best = dict.fromkeys(graphs, float("inf"))
+    for _ in range(repeats):
+        for name, run in graphs.items():
+            began = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - began)
+    steps = epochs * -(-n // group[0].batch_size)
+    load = os.getloadavg()[0]
+    print(f"{model}, {members} members, ms per step (best of {repeats}); load {load:.1f}")
+    for name, seconds in best.items():
+        times = 1 if name == "lone run" else members
+        ratio = seconds / (best["lone run"] * times)
+        print(f"  {name:10} {seconds / steps * 1e3:8.3f}  {ratio:5.2f}x the lone graph x {times}")
 
 
 def main() -> None:
@@ -56,20 +123,36 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--layouts", default="")
+    parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args()
+    if args.layouts:
+        for model in args.models.split(","):
+            layouts(model, args.seeds, args.layouts.split(";"), args.epochs, args.repeats)
+        return
     load_before = os.getloadavg()[0]
     rows = []
     for model in args.models.split(","):
         # Warm: trace the lone run's and the group's graphs on other seeds first.
         sequential(configs(model, 1000, 1))
         together(configs(model, 1000, args.seeds))
-        alone, stacked = [], []
+        alone, stacked, differences = [], [], []
         for repeat in range(args.repeats):
             members = configs(model, 100 * repeat, args.seeds)
-            alone.append(sequential(members))
-            stacked.append(together(members))
+            seconds, alone_results = sequential(members)
+            alone.append(seconds)
+            seconds, stacked_results = together(members)
+            stacked.append(seconds)
+            differences += r_differences(alone_results, stacked_results)
         ratios = sorted(s / a for s, a in zip(stacked, alone, strict=True))
         rows.append((model, statistics.median(alone), statistics.median(stacked), ratios))
+        gaps = [abs(d) for d in differences]
+        print(
+            f"{model}: |r| together minus alone over {len(differences)} class images: "
+            f"mean {statistics.mean(differences):+.4f}, "
+            f"mean of absolute {statistics.mean(gaps):.4f}, largest {max(gaps):.4f}",
+            flush=True,
+        )
     load_after = os.getloadavg()[0]
     load = f"load average {load_before:.1f} -> {load_after:.1f}"
     print(f"{args.seeds} seeds, median of {args.repeats}; {load}")
