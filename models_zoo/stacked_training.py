@@ -25,11 +25,6 @@ from models_zoo.stacked_layers import StackedNet
 from models_zoo.streams import streams
 from models_zoo.tf_env import tf
 from models_zoo.training import (
-    ADADELTA_EPSILON,
-    ADADELTA_RHO,
-    ADAM_BETA_1,
-    ADAM_BETA_2,
-    ADAM_EPSILON,
     CHUNK_SECONDS,
     MAX_CHUNK,
     TrainingOutcome,
@@ -58,44 +53,9 @@ def parts_for(members: int, has_conv: bool) -> list[int]:
 
 
 def apply_updates(optimizer: _Optimizer, grads: list[Any]) -> list[Any]:
-    """``optimizer``'s fused update of each of its variables (the kernels of
-    ``training._Optimizer.apply``); the update ops, for control dependencies."""
-    ops = []
-    if optimizer.name == "adadelta":
-        for var, (accum, accum_update), grad in zip(
-            optimizer.variables, optimizer.slots, grads, strict=True
-        ):
-            ops.append(
-                tf.raw_ops.ResourceApplyAdadelta(
-                    var=var.handle,
-                    accum=accum.handle,
-                    accum_update=accum_update.handle,
-                    lr=optimizer.lr,
-                    rho=tf.constant(ADADELTA_RHO),
-                    epsilon=tf.constant(ADADELTA_EPSILON),
-                    grad=grad,
-                )
-            )
-        return ops
-    step = optimizer.step.assign_add(1.0)
-    beta1_power = tf.pow(tf.constant(ADAM_BETA_1), step)
-    beta2_power = tf.pow(tf.constant(ADAM_BETA_2), step)
-    for var, (m, v), grad in zip(optimizer.variables, optimizer.slots, grads, strict=True):
-        ops.append(
-            tf.raw_ops.ResourceApplyAdam(
-                var=var.handle,
-                m=m.handle,
-                v=v.handle,
-                beta1_power=beta1_power,
-                beta2_power=beta2_power,
-                lr=optimizer.lr,
-                beta1=tf.constant(ADAM_BETA_1),
-                beta2=tf.constant(ADAM_BETA_2),
-                epsilon=tf.constant(ADAM_EPSILON),
-                grad=grad,
-            )
-        )
-    return ops
+    """``optimizer``'s fused update of each of its variables, as a lone run applies it; the
+    update ops, for control dependencies."""
+    return optimizer.apply(grads)
 
 
 class StackedTrainGraph:

@@ -91,37 +91,45 @@ class _Optimizer:
             first.assign(tf.zeros_like(first))
             second.assign(tf.zeros_like(second))
 
-    def apply(self, grads: list[Any]) -> None:
+    def apply(self, grads: list[Any]) -> list[Any]:
+        """One fused update of each variable; returns the update ops (for control
+        dependencies where they matter)."""
+        ops = []
         if self.name == "adadelta":
             for var, (accum, accum_update), grad in zip(
                 self.variables, self.slots, grads, strict=True
             ):
-                tf.raw_ops.ResourceApplyAdadelta(
+                ops.append(
+                    tf.raw_ops.ResourceApplyAdadelta(
+                        var=var.handle,
+                        accum=accum.handle,
+                        accum_update=accum_update.handle,
+                        lr=self.lr,
+                        rho=tf.constant(ADADELTA_RHO),
+                        epsilon=tf.constant(ADADELTA_EPSILON),
+                        grad=grad,
+                    )
+                )
+            return ops
+        step = self.step.assign_add(1.0)
+        beta1_power = tf.pow(tf.constant(ADAM_BETA_1), step)
+        beta2_power = tf.pow(tf.constant(ADAM_BETA_2), step)
+        for var, (m, v), grad in zip(self.variables, self.slots, grads, strict=True):
+            ops.append(
+                tf.raw_ops.ResourceApplyAdam(
                     var=var.handle,
-                    accum=accum.handle,
-                    accum_update=accum_update.handle,
+                    m=m.handle,
+                    v=v.handle,
+                    beta1_power=beta1_power,
+                    beta2_power=beta2_power,
                     lr=self.lr,
-                    rho=tf.constant(ADADELTA_RHO),
-                    epsilon=tf.constant(ADADELTA_EPSILON),
+                    beta1=tf.constant(ADAM_BETA_1),
+                    beta2=tf.constant(ADAM_BETA_2),
+                    epsilon=tf.constant(ADAM_EPSILON),
                     grad=grad,
                 )
-            return
-        self.step.assign_add(1.0)
-        beta1_power = tf.pow(tf.constant(ADAM_BETA_1), self.step)
-        beta2_power = tf.pow(tf.constant(ADAM_BETA_2), self.step)
-        for var, (m, v), grad in zip(self.variables, self.slots, grads, strict=True):
-            tf.raw_ops.ResourceApplyAdam(
-                var=var.handle,
-                m=m.handle,
-                v=v.handle,
-                beta1_power=beta1_power,
-                beta2_power=beta2_power,
-                lr=self.lr,
-                beta1=tf.constant(ADAM_BETA_1),
-                beta2=tf.constant(ADAM_BETA_2),
-                epsilon=tf.constant(ADAM_EPSILON),
-                grad=grad,
             )
+        return ops
 
 
 def copy_variables(source: Any, target: Any) -> None:
