@@ -30,6 +30,7 @@ from models_zoo.training import (
     TrainingOutcome,
     TrainingStopped,
     _Optimizer,
+    run_epochs,
 )
 
 # How a group's members are laid out (measured in bench/bench_sweeps.py and the docs): a
@@ -183,11 +184,7 @@ class StackedTrainGraph:
         return tf.stack([total_loss / n, total_correct / n, val_loss, val_accuracy], axis=1)
 
     def _run_epochs(self, orders: Any) -> Any:
-        count = tf.shape(orders)[0]
-        results = tf.TensorArray(tf.float32, size=count)
-        for e in tf.range(count):
-            results = results.write(e, self._one_epoch(orders[e]))
-        return results.stack()
+        return run_epochs(self._one_epoch, orders)
 
     def load(
         self,

@@ -187,6 +187,16 @@ def split_forward(model: Any, trunk: list[Any], head: list[Any], x: Any, trainin
     return h
 
 
+def run_epochs(one_epoch: Callable[[Any], Any], orders: Any) -> Any:
+    """Inside a compiled function: ``one_epoch`` for each row of batch orders, its figures
+    stacked epoch by epoch."""
+    count = tf.shape(orders)[0]
+    results = tf.TensorArray(tf.float32, size=count)
+    for e in tf.range(count):
+        results = results.write(e, one_epoch(orders[e]))
+    return results.stack()
+
+
 class _TrainGraph:
     """A model of one architecture and the compiled training function for one data shape.
 
@@ -281,11 +291,7 @@ class _TrainGraph:
     # Several epochs per graph call keep Python out of the loop; the chunk grows until a call
     # takes about CHUNK_SECONDS, so progress still arrives several times a second.
     def _run_epochs(self, orders: Any) -> Any:
-        count = tf.shape(orders)[0]
-        results = tf.TensorArray(tf.float32, size=count)
-        for e in tf.range(count):
-            results = results.write(e, self._one_epoch(orders[e]))
-        return results.stack()
+        return run_epochs(self._one_epoch, orders)
 
     def load(
         self, model: Any, train_set: Dataset, val_set: Dataset | None, config: RunConfig
