@@ -144,9 +144,16 @@ class Experiment(models.Model):
     loss = models.FloatField(null=True, blank=True)
     val_accuracy = models.FloatField(null=True, blank=True)
     val_loss = models.FloatField(null=True, blank=True)
+    test_accuracy = models.FloatField(
+        null=True,
+        blank=True,
+        help_text="Accuracy on the dataset's held-out test images; empty without a test set.",
+    )
     history = models.JSONField(default=dict, blank=True)
     training = models.JSONField(
-        default=dict, blank=True, help_text="Per-class accuracy, confusion matrix, epochs run."
+        default=dict,
+        blank=True,
+        help_text="Per-class accuracy, confusion matrix, epochs run, and the same on test images.",
     )
     cross_r = models.JSONField(default=list, blank=True)
     timings = models.JSONField(default=dict, blank=True)

@@ -76,6 +76,9 @@ class Outcome:
     timings: dict[str, float]
     write_weights: Callable[[str], str] | None = None
     highlight_effects: list[dict[str, Any]] = dataclass_field(default_factory=list)
+    # Accuracy on the dataset's held-out test images (its per-class figures and confusion
+    # matrix travel in ``training``); None for a dataset without a test split.
+    test_accuracy: float | None = None
 
 
 def class_images(items: Iterable[Any]) -> list[ClassImages]:
@@ -302,6 +305,7 @@ def _save_outcome(
     experiment.loss = outcome.loss
     experiment.val_accuracy = outcome.val_accuracy
     experiment.val_loss = outcome.val_loss
+    experiment.test_accuracy = outcome.test_accuracy
     experiment.history = outcome.history
     experiment.training = outcome.training
     experiment.cross_r = outcome.cross_r

@@ -107,6 +107,7 @@ def _experiment_summary(experiment: Experiment) -> dict[str, Any]:
         "loss": experiment.loss,
         "val_accuracy": experiment.val_accuracy,
         "val_loss": experiment.val_loss,
+        "test_accuracy": experiment.test_accuracy,
         "history": experiment.history,
         "cross_r": experiment.cross_r,
         "class_names": [result.name for result in experiment.results.all()],
@@ -233,9 +234,10 @@ def _r_of(experiment: Experiment, key: str) -> float | None:
 def seed_groups(experiments: Sequence[Experiment], class_order: Sequence[str]) -> dict[str, Any]:
     """The compared runs as units: each seed group (two or more runs whose settings are the
     same but for the seed, on the same classes) as one unit, each other run as a unit of
-    its own, in the order of their first run. Per unit: accuracy, validation accuracy and
-    each class's |r| (in ``class_order``, None for a class it did not train) as mean and
-    sample sd with every member's value; and the settings in which the units differ."""
+    its own, in the order of their first run. Per unit: accuracy, validation accuracy, test
+    accuracy (where the dataset has a test split) and each class's |r| (in ``class_order``,
+    None for a class it did not train) as mean and sample sd with every member's value; and
+    the settings in which the units differ."""
     by_key: dict[str, list[Experiment]] = {}
     for experiment in experiments:
         by_key.setdefault(_group_key(experiment), []).append(experiment)
@@ -258,6 +260,7 @@ def seed_groups(experiments: Sequence[Experiment], class_order: Sequence[str]) -
                 "settings": {row["name"]: row["values"][index] for row in differing},
                 "accuracy": _figure(members, [member.accuracy for member in members]),
                 "val_accuracy": _figure(members, [member.val_accuracy for member in members]),
+                "test_accuracy": _figure(members, [member.test_accuracy for member in members]),
                 "classes": [
                     _figure(members, [_r_of(member, key) for member in members])
                     if key in trained
@@ -289,6 +292,7 @@ CSV_COLUMNS = (
     "probability",
     "accuracy",
     "val_accuracy",
+    "test_accuracy",
 )
 
 
@@ -320,6 +324,7 @@ def comparison_csv(data: Mapping[str, Any]) -> str:
                     _csv_number(cell["probability"]),
                     _csv_number(experiment["accuracy"]),
                     _csv_number(experiment["val_accuracy"]),
+                    _csv_number(experiment["test_accuracy"]),
                 ]
             )
     return buffer.getvalue()

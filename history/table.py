@@ -52,6 +52,7 @@ BASE_COLUMNS = (
     Column("status", "Status", "text"),
     Column("accuracy", "Accuracy", "percent"),
     Column("val_accuracy", "Validation accuracy", "percent"),
+    Column("test_accuracy", "Test accuracy", "percent"),
     Column("mean_r", "Mean |r|", "r"),
     Column("steps", "Steps", "int"),
     Column("duration", "Duration", "seconds"),
@@ -118,6 +119,7 @@ def _rows(queryset: QuerySet[Experiment]) -> tuple[list[dict[str, Any]], dict[st
             "status",
             "accuracy",
             "val_accuracy",
+            "test_accuracy",
             "tags",
             "created_at",
             "started_at",
@@ -154,6 +156,7 @@ def _rows(queryset: QuerySet[Experiment]) -> tuple[list[dict[str, Any]], dict[st
                 "status": run["status"],
                 "accuracy": run["accuracy"],
                 "val_accuracy": run["val_accuracy"],
+                "test_accuracy": run["test_accuracy"],
                 "mean_r": sum(defined) / len(defined) if defined else None,
                 "r": rs,
                 # Image generation works on every class at once until the last one is done:

@@ -8,7 +8,7 @@ from typing import Any
 from sweeps.models import Sweep
 
 BASE_COLUMNS = ["sweep", "sweep_name", "experiment", "experiment_id", "seed"]
-END_COLUMNS = ["class", "class_name", "r", "accuracy", "val_accuracy", "status"]
+END_COLUMNS = ["class", "class_name", "r", "accuracy", "val_accuracy", "test_accuracy", "status"]
 
 
 def _cell(value: Any) -> Any:
@@ -34,6 +34,7 @@ def sweep_rows(sweep: Sweep, detail: dict[str, Any]) -> tuple[list[str], list[di
             **{setting: _cell(run["values"].get(setting)) for setting in varied},
             "accuracy": run["accuracy"],
             "val_accuracy": run["val_accuracy"],
+            "test_accuracy": run["test_accuracy"],
             "status": run["status"],
         }
         if not run["classes"]:

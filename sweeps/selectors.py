@@ -118,6 +118,7 @@ def _run_row(member: SweepMember) -> dict[str, Any]:
         "fraction": _fraction(experiment),
         "accuracy": experiment.accuracy,
         "val_accuracy": experiment.val_accuracy,
+        "test_accuracy": experiment.test_accuracy,
         "loss": experiment.loss,
         "error": experiment.error,
         "url": reverse("api:experiment-detail", args=[experiment.pk]),
@@ -159,11 +160,14 @@ def _summaries(
         finished = [row for row in rows if row["status"] == Status.DONE]
         accuracy = spread(row["accuracy"] for row in finished)
         val_accuracy = spread(row["val_accuracy"] for row in finished)
+        test_accuracy = spread(row["test_accuracy"] for row in finished)
         scores = {
             "mean_accuracy": accuracy.mean,
             "sd_accuracy": accuracy.sd,
             "mean_val_accuracy": val_accuracy.mean,
             "sd_val_accuracy": val_accuracy.sd,
+            "mean_test_accuracy": test_accuracy.mean,
+            "sd_test_accuracy": test_accuracy.sd,
         }
         for item in classes:
             rs = [

@@ -115,6 +115,7 @@ class ExperimentSerializer(serializers.ModelSerializer):
             "loss",
             "val_accuracy",
             "val_loss",
+            "test_accuracy",
             "error",
             "created_at",
             "started_at",

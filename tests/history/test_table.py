@@ -70,7 +70,7 @@ def test_every_run_is_a_row_with_its_figures(alice_api: Any, runs: dict[str, Exp
     keys = [column["key"] for column in body["columns"]]
     # Every class among the runs has a column of its own, after the mean, by name: Box,
     # Circle, Triangle, Vertical line.
-    assert keys[:8] == [
+    assert keys[:9] == [
         "number",
         "model",
         "classes",
@@ -78,10 +78,11 @@ def test_every_run_is_a_row_with_its_figures(alice_api: Any, runs: dict[str, Exp
         "status",
         "accuracy",
         "val_accuracy",
+        "test_accuracy",
         "mean_r",
     ]
-    assert keys[8:12] == ["r:box", "r:circle", "r:tri", "r:line"]
-    assert keys[12:] == ["steps", "duration", "tags", "sweep", "created"]
+    assert keys[9:13] == ["r:box", "r:circle", "r:tri", "r:line"]
+    assert keys[13:] == ["steps", "duration", "tags", "sweep", "created"]
     labels = {column["key"]: column["label"] for column in body["columns"]}
     assert labels["r:tri"] == "|r| Triangle"
     circle = next(row for row in body["rows"] if row["id"] == runs["circle"].pk)

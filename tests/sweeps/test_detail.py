@@ -123,7 +123,7 @@ def test_csv_has_a_row_per_run_and_class_and_is_spreadsheet_safe(
     assert len(rows) == 12
     assert list(rows[0]) == [
         "sweep", "sweep_name", "experiment", "experiment_id", "seed", "epochs",
-        "class", "class_name", "r", "accuracy", "val_accuracy", "status",
+        "class", "class_name", "r", "accuracy", "val_accuracy", "test_accuracy", "status",
     ]  # fmt: skip
     assert rows[0]["sweep_name"] == "'=depth"  # not a formula
     first = rows[0]
