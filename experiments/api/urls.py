@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from experiments.api import derived, estimate, views
+from experiments.api import datasets, derived, estimate, views
 
 urlpatterns = [
     path("catalogue/", views.CatalogueView.as_view(), name="catalogue"),
@@ -12,6 +12,18 @@ urlpatterns = [
         "catalogue/<slug:key>/image.png",
         views.CatalogueImageView.as_view(),
         name="catalogue-image",
+    ),
+    path("datasets/", datasets.DatasetListView.as_view(), name="datasets"),
+    # A dataset class's key holds a colon (digits:3), which a slug cannot.
+    path(
+        "datasets/classes/<str:key>/image.png",
+        datasets.DatasetClassImageView.as_view(which="image"),
+        name="dataset-class-image",
+    ),
+    path(
+        "datasets/classes/<str:key>/template.png",
+        datasets.DatasetClassImageView.as_view(which="template"),
+        name="dataset-class-template",
     ),
     path("architectures/", views.ArchitectureListView.as_view(), name="architectures"),
     path("experiments/", views.ExperimentListView.as_view(), name="experiment-list"),
