@@ -17,7 +17,8 @@ from django.urls import reverse
 from experiments.exports import spreadsheet_safe
 from experiments.models import ClassResult, Experiment
 from history.services import check_compared_ids
-from models_zoo import shapes
+from history.table import class_display_name
+from models_zoo import datasets, shapes
 from models_zoo.config import RunConfig
 
 # A stored snapshot array is an .npy header (well under one frame) plus 28 x 28 float32s.
@@ -137,6 +138,24 @@ def _cell(result: ClassResult, base_r: float | None, is_base: bool) -> dict[str,
     }
 
 
+def _template_url(
+    key: str,
+    experiments: Sequence[Experiment],
+    by_experiment: Mapping[int, Mapping[str, ClassResult]],
+) -> str | None:
+    """Where the class's clean image is: the catalogue's or the dataset's, else (a drawn
+    class) the template stored with the first run that has a result for it."""
+    if key in shapes.CATALOGUE:
+        return reverse("api:catalogue-image", args=[key])
+    if datasets.is_dataset_class(key):
+        return reverse("api:dataset-class-template", args=[key])
+    for experiment in experiments:
+        result = by_experiment[experiment.pk].get(key)
+        if result is not None:
+            return reverse("api:result-template", args=[experiment.pk, result.position])
+    return None
+
+
 def comparison_data(
     experiments: Sequence[Experiment], *, base_id: int | None = None, show_all: bool = False
 ) -> dict[str, Any]:
@@ -152,7 +171,7 @@ def comparison_data(
         for result in experiment.results.all():
             names.setdefault(result.class_key, result.name)
         for key in experiment.class_keys:
-            names.setdefault(key, shapes.CATALOGUE[key].name if key in shapes.CATALOGUE else key)
+            names.setdefault(key, class_display_name(key))
     classes = []
     for key, name in names.items():
         base_result = by_experiment[base.pk].get(key)
@@ -163,18 +182,7 @@ def comparison_data(
             cells.append(
                 None if result is None else _cell(result, base_r, experiment.pk == base.pk)
             )
-        template_url = (
-            reverse("api:catalogue-image", args=[key])
-            if key in shapes.CATALOGUE
-            else next(
-                (
-                    reverse("api:result-template", args=[e.pk, by_experiment[e.pk][key].position])
-                    for e in experiments
-                    if key in by_experiment[e.pk]
-                ),
-                None,
-            )
-        )
+        template_url = _template_url(key, experiments, by_experiment)
         classes.append({"key": key, "name": name, "template_url": template_url, "cells": cells})
     return {
         "base": base.pk,

@@ -21,7 +21,7 @@ from django.db.models import F, QuerySet
 
 from experiments.exports import csv_text
 from experiments.models import ClassResult, Experiment
-from models_zoo import shapes
+from models_zoo import datasets, shapes
 from models_zoo.architectures import list_architectures
 
 # The most rows one table holds; beyond it the filters narrow the runs down.
@@ -96,6 +96,16 @@ def _sweep_expressions() -> dict[str, F]:
     }
 
 
+def class_display_name(key: str) -> str:
+    """The name of a built-in or dataset class (``3`` for ``digits:3``); other keys (a drawn
+    class) as they are, for a run that has no results to name them yet."""
+    if key in shapes.CATALOGUE:
+        return shapes.CATALOGUE[key].name
+    if datasets.is_dataset_class(key):
+        return dict(datasets.dataset_classes(datasets.dataset_of(key)))[key]
+    return key
+
+
 def _labels() -> dict[str, str]:
     return {architecture.name: architecture.label for architecture in list_architectures()}
 
@@ -143,7 +153,7 @@ def _rows(queryset: QuerySet[Experiment]) -> tuple[list[dict[str, Any]], dict[st
         rs = {key: r for key, r, _ in own}
         defined = [r for r in rs.values() if r is not None]
         for key in run["class_keys"] or []:
-            names.setdefault(key, shapes.CATALOGUE[key].name if key in shapes.CATALOGUE else key)
+            names.setdefault(key, class_display_name(key))
         sweep_id = run.get("sweep_id")
         rows.append(
             {
