@@ -33,7 +33,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from models_zoo import architectures
+from models_zoo import architectures, datasets
 from models_zoo.config import RunConfig
 
 
@@ -65,8 +65,17 @@ OVERHEAD_S = 1.0
 
 
 def training_images(config: RunConfig) -> int:
-    """Images the optimizer sees each epoch: the copies less the validation share."""
-    total = config.copies * len(config.classes)
+    """Images the optimizer sees each epoch: the copies less the validation share. A dataset
+    run trains on the dataset's training images of its classes instead (twice as many with
+    counterfactual augmentation, as when every class has a red region: a budget rather
+    counts too many)."""
+    dataset = {datasets.dataset_of(key) for key in config.classes}
+    if dataset == {"shapes"} or len(dataset) != 1:
+        total = config.copies * len(config.classes)
+    else:
+        total = datasets.TRAIN_PER_CLASS * len(config.classes)
+        if config.highlight == "augment":
+            total *= 2
     return max(1, total - int(total * config.validation_split))
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models_zoo import shapes
+from models_zoo import datasets, shapes
 
 SHAPE = (shapes.SIZE, shapes.SIZE)
 
@@ -37,7 +37,9 @@ class ClassSpec:
     ``image`` is the clean template of a fixed class. ``noise`` names a catalogue noise class
     ("noise" or "noise_blur") whose every training copy and template is a fresh random draw.
     ``relevant`` and ``irrelevant`` are optional 28x28 masks in [0, 1] painted by a user: the
-    part that is the class, and the part that must not matter.
+    part that is the class, and the part that must not matter. ``dataset`` names the dataset
+    of a class such as "digits:3" (its training images are the dataset's, its ``image`` the
+    class's mean training image); it is None for shapes and drawn classes.
     """
 
     key: str
@@ -46,8 +48,10 @@ class ClassSpec:
     noise: str | None = None
     relevant: np.ndarray | None = None
     irrelevant: np.ndarray | None = None
+    dataset: str | None = None
 
     def __post_init__(self) -> None:
+        self._check_dataset()
         if (self.image is None) == (self.noise is None):
             raise ClassImageError(f"class {self.key!r} needs exactly one of image or noise")
         if self.image is not None:
@@ -58,6 +62,26 @@ class ClassSpec:
             value = getattr(self, mask)
             if value is not None:
                 object.__setattr__(self, mask, check_image(value, f"{mask} mask of {self.key!r}"))
+
+    def _check_dataset(self) -> None:
+        """A dataset class names its dataset (filled in from the key when not given)."""
+        if self.dataset in (None, "shapes"):
+            if datasets.is_dataset_class(self.key):
+                object.__setattr__(self, "dataset", datasets.dataset_of(self.key))
+            elif self.dataset is not None:
+                object.__setattr__(self, "dataset", None)
+            return
+        if not datasets.is_dataset_class(self.key) or datasets.dataset_of(self.key) != self.dataset:
+            raise ClassImageError(f"class {self.key!r} is not a class of {self.dataset!r}")
+        if self.noise is not None:
+            raise ClassImageError(f"class {self.key!r} of a dataset cannot be a noise class")
+
+    @classmethod
+    def from_dataset(cls, key: str) -> ClassSpec:
+        """A class of a dataset, with its mean training image as its template."""
+        dataset = datasets.dataset_of(key)
+        name = dict(datasets.dataset_classes(dataset))[key]
+        return cls(key=key, name=name, image=datasets.template(key), dataset=dataset)
 
     @classmethod
     def from_catalogue(cls, key: str) -> ClassSpec:
@@ -78,5 +102,10 @@ class ClassSpec:
 
 
 def resolve(keys: tuple[str, ...] | list[str]) -> list[ClassSpec]:
-    """Class specifications for catalogue keys (raises ``KeyError`` for an unknown key)."""
-    return [ClassSpec.from_catalogue(key) for key in keys]
+    """Class specifications for catalogue and dataset keys (``KeyError`` for an unknown key)."""
+    return [
+        ClassSpec.from_dataset(key)
+        if datasets.is_dataset_class(key)
+        else ClassSpec.from_catalogue(key)
+        for key in keys
+    ]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from models_zoo import datasets
 from models_zoo.architectures import ARCHITECTURES, PAPER_SIZES
 
 SEED_MAX = 2**31 - 1
@@ -49,6 +50,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "objective": ("probability", "logit"),
     "highlight": ("none", "rrr", "augment"),
     "diversity_starts": ("noise", "kinds"),
+    # How image generation sends a max-pool window's gradient back: "shared" by every tied
+    # maximum, each getting the whole of it (the paper's Theano-era prototype), or "single",
+    # all to one element (TensorFlow's own kernel). The forward pass is the same.
+    "pool_gradient": ("shared", "single"),
 }
 
 
@@ -92,6 +97,7 @@ GENERATION_FIELDS = (
     "seed",
     "diversity",
     "diversity_starts",
+    "pool_gradient",
 )
 
 # The paper's choices in the UI (other values within LIMITS are allowed too).
@@ -144,6 +150,7 @@ class RunConfig:
     # the others start: new noise draws, or the initial-image kinds in turn.
     diversity: int = 1
     diversity_starts: str = "noise"
+    pool_gradient: str = "shared"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "classes", tuple(self.classes))
@@ -176,6 +183,8 @@ class RunConfig:
         types = {f.name: f.type for f in dataclasses.fields(cls)}
         for key, value in data.items():
             kwargs[key] = _coerce(key, str(types[key]), value)
+        for key, value in dataset_defaults(kwargs.get("classes", ())).items():
+            kwargs.setdefault(key, value)
         return cls(**kwargs)
 
     def to_dict(self) -> dict[str, Any]:
@@ -209,6 +218,7 @@ class RunConfig:
                 raise ConfigError("classes", "each class must be a non-empty name")
         if len(set(self.classes)) != len(self.classes):
             raise ConfigError("classes", "a class is selected twice")
+        check_one_dataset(self.classes)
         if self.model not in ARCHITECTURES:
             known = ", ".join(ARCHITECTURES)
             raise ConfigError("model", f"unknown model {self.model!r}; choose one of {known}")
@@ -235,6 +245,29 @@ class RunConfig:
                 raise ConfigError(name, "must be true or false")
         for name in LIST_LIMITS:
             check_list(name, getattr(self, name))
+
+
+def check_one_dataset(classes: tuple[str, ...]) -> None:
+    """A run's classes come from one dataset (shapes and drawn classes are one), and a
+    dataset's classes are ones it has."""
+    for key in classes:
+        if datasets.dataset_of(key) != "shapes" and not datasets.is_dataset_class(key):
+            raise ConfigError("classes", f"{datasets.dataset_of(key)} has no class {key!r}")
+    found = list(dict.fromkeys(datasets.dataset_of(key) for key in classes))
+    if len(found) > 1:
+        titles = " and ".join(datasets.DATASETS[name].title.lower() for name in found)
+        raise ConfigError("classes", f"choose the classes of one dataset, not {titles} together")
+
+
+def dataset_defaults(classes: Any) -> dict[str, Any]:
+    """The run settings that suit the dataset of ``classes`` (none for shapes, for a mix,
+    or for classes that are not a list of names: the check reports those)."""
+    if not isinstance(classes, tuple) or not all(isinstance(key, str) for key in classes):
+        return {}
+    found = {datasets.dataset_of(key) for key in classes}
+    if len(found) != 1:
+        return {}
+    return dict(datasets.DATASETS[found.pop()].defaults)
 
 
 def check_list(name: str, values: Any) -> None:
@@ -364,5 +397,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         "objective": "probability",
         "threshold": 0.99,
         "clip": False,
+        "pool_gradient": "shared",
     },
 }

@@ -1,4 +1,5 @@
-"""Training data: N noisy copies of each class image, one-hot labels, shuffled with a seed."""
+"""Training data: N noisy copies of each class image (shapes), or a dataset's images of the
+chosen classes; one-hot labels, shuffled with a seed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models_zoo import datasets
 from models_zoo.classes import ClassSpec
 from models_zoo.streams import streams
 
@@ -98,3 +100,79 @@ def build_dataset(
     y = np.eye(n_classes, dtype=np.float32)[label_array]
     irrelevant = np.stack(mask_rows)[order][..., np.newaxis].astype(np.float32) if masks else None
     return Dataset(x=x, y=y, labels=label_array, irrelevant=irrelevant, n_classes=n_classes)
+
+
+def is_dataset_run(classes: Sequence[ClassSpec]) -> bool:
+    """Whether the classes are those of a dataset with an image set (not shapes)."""
+    return bool(classes) and all(spec.dataset is not None for spec in classes)
+
+
+def _dataset_name(classes: Sequence[ClassSpec]) -> str:
+    found = {spec.dataset for spec in classes}
+    if len(found) != 1 or None in found:
+        raise ValueError("the classes must all come from one dataset with an image set")
+    return str(found.pop())
+
+
+def _chosen(
+    classes: Sequence[ClassSpec], images: np.ndarray, digits: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The images of the chosen classes, labelled by their place in the run's class order."""
+    wanted = [datasets.label_of(spec.key) for spec in classes]
+    keep = np.isin(digits, wanted)
+    relabel = np.full(datasets.DIGITS, -1, dtype=np.int64)
+    relabel[wanted] = np.arange(len(wanted))
+    return images[keep], relabel[digits[keep]]
+
+
+def build_image_dataset(
+    classes: Sequence[ClassSpec],
+    *,
+    seed: int = 0,
+    masks: bool = False,
+    outside_relevant: bool = False,
+    augment_irrelevant: bool = False,
+) -> Dataset:
+    """The shuffled training set of a dataset run: the dataset's training images of the
+    chosen classes, labelled in the run's class order.
+
+    Highlight masks work as for shapes, one per class. With ``augment_irrelevant`` each
+    image of a class with a red region also gets a counterfactual copy whose red pixels are
+    those of a training image of the dataset drawn at random (of any class, chosen or not):
+    what the region holds then says nothing about the class (for decoy digits, the patch
+    shows the grey of a random digit, as at test).
+    """
+    if len(classes) < 2:
+        raise ValueError("at least 2 classes are needed to train a classifier")
+    split = datasets.load(_dataset_name(classes))
+    images, labels = _chosen(classes, split.x_train, split.y_train)
+    reds = [irrelevant_mask(spec, outside_relevant) for spec in classes]
+    rng = streams(seed).data
+    zero = np.zeros(images.shape[1:], np.float32)
+    mask_of = np.stack([zero if red is None else red for red in reds])
+    if augment_irrelevant and any(red is not None for red in reds):
+        has_red = np.asarray([red is not None for red in reds])[labels]
+        originals = np.flatnonzero(has_red)
+        donors = rng.integers(0, len(split.x_train), size=len(originals))
+        red = mask_of[labels[originals]] > 0
+        swapped = np.where(red, split.x_train[donors], images[originals])
+        images = np.concatenate([images, swapped])
+        labels = np.concatenate([labels, labels[originals]])
+    order = rng.permutation(len(labels))
+    x = np.asarray(images[order], dtype=np.float32)[..., np.newaxis]
+    labels = labels[order]
+    y = np.eye(len(classes), dtype=np.float32)[labels]
+    irrelevant = mask_of[labels][..., np.newaxis] if masks else None
+    return Dataset(x=x, y=y, labels=labels, irrelevant=irrelevant, n_classes=len(classes))
+
+
+def build_test_set(classes: Sequence[ClassSpec]) -> Dataset | None:
+    """The dataset's held-out test images of the chosen classes, labelled in the run's class
+    order; None for shapes (no test split)."""
+    if not is_dataset_run(classes):
+        return None
+    split = datasets.load(_dataset_name(classes))
+    images, labels = _chosen(classes, split.x_test, split.y_test)
+    y = np.eye(len(classes), dtype=np.float32)[labels]
+    x = np.asarray(images, dtype=np.float32)[..., np.newaxis]
+    return Dataset(x=x, y=y, labels=labels, irrelevant=None, n_classes=len(classes))

@@ -12,7 +12,13 @@ import numpy as np
 from models_zoo import Cancelled, architectures
 from models_zoo.classes import ClassSpec, resolve
 from models_zoo.config import RunConfig
-from models_zoo.data import Dataset, build_dataset
+from models_zoo.data import (
+    Dataset,
+    build_dataset,
+    build_image_dataset,
+    build_test_set,
+    is_dataset_run,
+)
 from models_zoo.highlight import RegionEffect, effects
 from models_zoo.metrics import abs_pearson, mean_and_sd
 from models_zoo.metrics import cross_r as cross_r_matrix
@@ -123,6 +129,7 @@ class RunResult:
             "val_accuracy": self.training.val_accuracy,
             "loss": self.training.loss,
             "val_loss": self.training.val_loss,
+            "test_accuracy": self.training.test_accuracy,
             "training": self.training.to_json(),
             "classes": [outcome.to_json() for outcome in self.classes],
             "cross_r": self.cross_r,
@@ -220,17 +227,22 @@ def cross_r(outcomes: Sequence[ClassOutcome]) -> list[list[float | None]]:
 def prepare(
     config: RunConfig, specs: Sequence[ClassSpec]
 ) -> tuple[Dataset, Dataset, Dataset | None]:
-    """The run's whole data set, and its training and validation parts."""
+    """The run's whole training data, and its training and validation parts. A dataset
+    run takes its dataset's training images of the chosen classes (``copies`` and
+    ``noise_amplitude`` do not apply); a shapes run makes noisy copies of its templates."""
     highlight = config.highlight
-    data = build_dataset(
-        specs,
-        copies=config.copies,
-        noise_amplitude=config.noise_amplitude,
-        seed=config.seed,
-        masks=highlight == "rrr",
-        outside_relevant=config.highlight_outside_relevant,
-        augment_irrelevant=highlight == "augment",
-    )
+    options: dict[str, Any] = {
+        "seed": config.seed,
+        "masks": highlight == "rrr",
+        "outside_relevant": config.highlight_outside_relevant,
+        "augment_irrelevant": highlight == "augment",
+    }
+    if is_dataset_run(specs):
+        data = build_image_dataset(specs, **options)
+    else:
+        data = build_dataset(
+            specs, copies=config.copies, noise_amplitude=config.noise_amplitude, **options
+        )
     train_set, val_set = data.split(config.validation_split)
     return data, train_set, val_set
 
@@ -262,6 +274,7 @@ def run(
     except TrainingStopped as stop:
         raise Cancelled(str(stop)) from None
     training.confusion, training.per_class_accuracy = confusion(model, data)
+    training.measure_test(model, build_test_set(specs))
     trained = time.perf_counter()
     outcomes = visualize(model, config, specs, on_progress=on_progress, progress_offset=TRAIN_SHARE)
     finished = time.perf_counter()

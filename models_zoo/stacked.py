@@ -22,6 +22,7 @@ import numpy as np
 from models_zoo import Cancelled, architectures
 from models_zoo.classes import ClassSpec
 from models_zoo.config import RunConfig
+from models_zoo.data import build_test_set
 from models_zoo.generation import GenerationStopped, generate, starting_batch
 from models_zoo.highlight import effects
 from models_zoo.pipeline import (
@@ -123,10 +124,12 @@ def _run(
         trainings = train_stacked(graph, configs, on_epochs)
     except TrainingStopped as stop:
         raise Cancelled(str(stop)) from None
+    test_set = build_test_set(specs)
     for model, values in zip(models, graph.net.member_weights(), strict=True):
         write_weights(model, plans, values)
     for training, model, p in zip(trainings, models, prepared, strict=True):
         training.confusion, training.per_class_accuracy = confusion(model, p[0])
+        training.measure_test(model, test_set)
     trained = time.perf_counter()
 
     def on_step(done: int, total: int) -> bool | None:

@@ -53,6 +53,11 @@ class TrainingOutcome:
     per_class_accuracy: list[float | None] = field(default_factory=list)
     confusion: list[list[int]] = field(default_factory=list)
     epochs_run: int = 0
+    # On the dataset's held-out test images; None and empty for datasets without a test
+    # split (shapes). The confusion matrix's rows are true classes, columns predicted ones.
+    test_accuracy: float | None = None
+    test_per_class_accuracy: list[float | None] = field(default_factory=list)
+    test_confusion: list[list[int]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,7 +69,18 @@ class TrainingOutcome:
             "per_class_accuracy": self.per_class_accuracy,
             "confusion": self.confusion,
             "epochs_run": self.epochs_run,
+            "test_accuracy": self.test_accuracy,
+            "test_per_class_accuracy": self.test_per_class_accuracy,
+            "test_confusion": self.test_confusion,
         }
+
+    def measure_test(self, model: Any, test_set: Dataset | None) -> None:
+        """Fills the test figures from ``test_set`` (nothing to fill without one)."""
+        if test_set is None or len(test_set) == 0:
+            return
+        self.test_confusion, self.test_per_class_accuracy = confusion(model, test_set)
+        correct = sum(self.test_confusion[i][i] for i in range(test_set.n_classes))
+        self.test_accuracy = correct / len(test_set)
 
 
 class _Optimizer:

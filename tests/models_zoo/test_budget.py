@@ -25,3 +25,14 @@ def test_bigger_models_cost_more() -> None:
     runs = [RunConfig(classes=SIX, model=model) for model in ("mlp", "cnn", "cnn_deep")]
     mlp, cnn, deep = (estimate_seconds(run) for run in runs)
     assert mlp < cnn < deep
+
+
+def test_a_dataset_run_counts_its_datasets_training_images() -> None:
+    digits = RunConfig.from_dict({"classes": ["digits:1", "digits:2", "digits:3"]})
+    assert training_images(digits) == 1200 - 120  # 400 a digit, a tenth for validation
+    assert training_images(digits.replace(copies=50)) == training_images(digits)
+    assert training_images(digits.replace(highlight="augment")) == 2400 - 240
+    # The digits' defaults keep a ten-digit MLP run short despite its 3,600 images.
+    ten = RunConfig.from_dict({"classes": [f"digits:{d}" for d in range(10)]})
+    assert estimate_seconds(ten) < estimate_seconds(ten.replace(batch_size=4))
+    assert estimate_seconds(ten) < 10
