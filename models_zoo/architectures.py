@@ -10,6 +10,11 @@ An architecture may take its shape from run settings (``ArchitectureInfo.sizes``
 ``mlp_layers``, the CNN's ``cnn_filters`` and ``cnn_dense``); its builder then receives
 their values as a second argument. With the settings' defaults the MLP and the CNN are the
 paper's, layer for layer, so a seed gives the same weights as before the shape was a setting.
+
+Each architecture also declares its **layer plan** beside its builder: the same layers, in
+order, as plain data (``Layer``), from the same arguments. ``models_zoo.probe`` runs a
+stored model's forward and backward pass in numpy from it, in a process that never loads
+TensorFlow; a test checks every plan against the Keras model its builder makes.
 """
 
 from __future__ import annotations
@@ -69,6 +74,49 @@ def list_architectures() -> list[ArchitectureInfo]:
     return list(ARCHITECTURES.values())
 
 
+# The layer kinds a plan may use, named as Keras names their classes in snake case (which is
+# also how a ``.weights.h5`` file names their groups).
+LAYER_KINDS = (
+    "flatten",
+    "dense",
+    "conv2d",
+    "max_pooling2d",
+    "dropout",
+    "global_average_pooling2d",
+)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer of a sequential model as plain data, for running it without Keras.
+
+    ``size`` is a dense layer's units, a convolution's filters or a pooling window's side;
+    ``kernel`` a convolution's square kernel side. A pooling layer's stride is its window, as
+    Keras defaults it. Dropout is kept in the plan (it does nothing at inference) so the plan
+    and the Keras model have the same layers in the same order.
+    """
+
+    kind: str
+    size: int = 0
+    kernel: int = 0
+    strides: int = 1
+    padding: str = "valid"
+    activation: str = "linear"
+
+
+LAYER_PLANS: dict[str, Callable[..., tuple[Layer, ...]]] = {}
+
+
+def layer_plan(name: str) -> Callable[[Callable[..., tuple[Layer, ...]]], Any]:
+    """Registers the layer plan of architecture ``name``; it takes the builder's arguments."""
+
+    def decorator(plan_of: Callable[..., tuple[Layer, ...]]) -> Callable[..., tuple[Layer, ...]]:
+        LAYER_PLANS[name] = plan_of
+        return plan_of
+
+    return decorator
+
+
 # A run configuration (any object with the settings as attributes), a mapping of settings
 # (a stored configuration), or None for the paper's shapes.
 Sizes = Any
@@ -111,6 +159,18 @@ def build(name: str, n_classes: int, sizes: Sizes = None) -> Any:
     return info.build(n_classes, sizes_of(name, sizes))
 
 
+def plan(name: str, n_classes: int, sizes: Sizes = None) -> tuple[Layer, ...]:
+    """The layers ``build(name, n_classes, sizes)`` makes, in order, as plain data."""
+    info = _info(name)
+    try:
+        plan_of = LAYER_PLANS[name]
+    except KeyError:
+        raise KeyError(f"model {name!r} declares no layer plan") from None
+    if not info.sizes:
+        return plan_of(n_classes)
+    return plan_of(n_classes, sizes_of(name, sizes))
+
+
 @register(
     "mlp",
     "MLP",
@@ -131,6 +191,12 @@ def mlp(n_classes: int, sizes: Mapping[str, Any]) -> Any:
         ],
         name="mlp",
     )
+
+
+@layer_plan("mlp")
+def mlp_plan(n_classes: int, sizes: Mapping[str, Any]) -> tuple[Layer, ...]:
+    hidden = [Layer("dense", width, activation="tanh") for width in sizes["mlp_layers"]]
+    return (Layer("flatten"), *hidden, Layer("dense", n_classes))
 
 
 @register(
@@ -161,6 +227,22 @@ def cnn(n_classes: int, sizes: Mapping[str, Any]) -> Any:
     )
 
 
+@layer_plan("cnn")
+def cnn_plan(n_classes: int, sizes: Mapping[str, Any]) -> tuple[Layer, ...]:
+    convolutions = [
+        Layer("conv2d", count, kernel=3, activation="relu") for count in sizes["cnn_filters"]
+    ]
+    return (
+        *convolutions,
+        Layer("max_pooling2d", 2),
+        Layer("dropout"),
+        Layer("flatten"),
+        Layer("dense", sizes["cnn_dense"], activation="relu"),
+        Layer("dropout"),
+        Layer("dense", n_classes),
+    )
+
+
 @register(
     "cnn_deep",
     "Deeper CNN",
@@ -186,4 +268,18 @@ def cnn_deep(n_classes: int) -> Any:
             layers.Dense(n_classes, name="logits"),
         ],
         name="cnn_deep",
+    )
+
+
+@layer_plan("cnn_deep")
+def cnn_deep_plan(n_classes: int) -> tuple[Layer, ...]:
+    return (
+        Layer("conv2d", 16, kernel=3, padding="same", activation="relu"),
+        Layer("max_pooling2d", 2),
+        Layer("conv2d", 32, kernel=3, padding="same", activation="relu"),
+        Layer("max_pooling2d", 2),
+        Layer("conv2d", 64, kernel=3, padding="same", activation="relu"),
+        Layer("global_average_pooling2d"),
+        Layer("dropout"),
+        Layer("dense", n_classes),
     )
