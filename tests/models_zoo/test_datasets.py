@@ -165,3 +165,24 @@ def test_shapes_has_no_image_set() -> None:
         datasets.load("shapes")
     with pytest.raises(KeyError):
         datasets.load("cifar")
+
+
+def test_templates_and_examples_load_no_tensorflow() -> None:
+    """The web process shows them, and must never load TensorFlow."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys; from models_zoo import datasets, config, classes; "
+        "datasets.template('decoy:3'); datasets.example('digits:1'); "
+        "classes.resolve(['digits:2']); "
+        "config.RunConfig.from_dict({'classes': 'digits:1,digits:2'}); "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in "
+        "('tensorflow', 'keras', 'pandas', 'sklearn', 'matplotlib')))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    assert output.strip() == "[]"
