@@ -269,7 +269,7 @@ class HighlightSerializer(_ObjectBody):
             "class": serializers.CharField(
                 source="class_ref",
                 required=self.instance is None,
-                help_text="A catalogue key (box) or drawn:<id>.",
+                help_text="A catalogue key (box), a dataset class (decoy:3) or drawn:<id>.",
                 error_messages=missing,
             ),
             **super().get_fields(),
@@ -298,7 +298,7 @@ class _OwnHighlightMixin:
 
 
 class HighlightListView(_OwnHighlightMixin, generics.ListCreateAPIView):
-    """Your highlights; POST paints one class (catalogue key or drawn:<id>)."""
+    """Your highlights; POST paints one class (catalogue key, dataset class or drawn:<id>)."""
 
     pagination_class = None
 

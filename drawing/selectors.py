@@ -59,7 +59,9 @@ def highlight_get(*, user: AbstractBaseUser, pk: int) -> Highlight:
 
 def attach_highlights(*, user: AbstractBaseUser, copies: list[dict[str, Any]]) -> None:
     """Adds the user's masks to an experiment's copy of its classes (``relevant`` and
-    ``irrelevant``, None where a class has no highlight), so the run keeps them as they were."""
+    ``irrelevant``), so the run keeps them as they were. A class the user has not highlighted
+    keeps the masks its copy came with (a dataset's default, such as the decoy corners), or
+    None; a highlight replaces them."""
     masks = {
         highlight.class_ref: highlight
         for highlight in Highlight.objects.filter(
@@ -68,5 +70,9 @@ def attach_highlights(*, user: AbstractBaseUser, copies: list[dict[str, Any]]) -
     }
     for item in copies:
         highlight = masks.get(item["key"])
-        item["relevant"] = highlight.relevant if highlight else None
-        item["irrelevant"] = highlight.irrelevant if highlight else None
+        if highlight is None:
+            item.setdefault("relevant", None)
+            item.setdefault("irrelevant", None)
+        else:
+            item["relevant"] = highlight.relevant
+            item["irrelevant"] = highlight.irrelevant

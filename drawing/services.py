@@ -21,12 +21,12 @@ from drawing.signals import drawn_class_saved, highlight_saved
 from experiments import services as experiment_services
 from experiments.models import Experiment, clean_grid
 from experiments.text import clean_text
-from models_zoo import shapes
+from models_zoo import datasets, shapes
 
 MAX_NAME_LENGTH = 40
 MAX_DRAWN_CLASSES = 100
 NAME_MISSING = f"Give the class a name (1 to {MAX_NAME_LENGTH} characters)."
-CLASS_MISSING = "name the class: a catalogue key or drawn:<id>"
+CLASS_MISSING = "name the class: a catalogue key, a dataset class (digits:3) or drawn:<id>"
 
 
 def clean_name(name: Any, *, user: AbstractBaseUser, exclude_pk: int | None = None) -> str:
@@ -135,6 +135,8 @@ def _highlight_target(*, user: AbstractBaseUser, ref: Any) -> ShapeClass | None:
         if shapes.CATALOGUE[ref].is_noise:
             message = f"{ref!r} is drawn anew for every copy, so it cannot be highlighted"
             raise ValidationError({"class": [message]})
+        return None
+    if datasets.is_dataset_class(ref):
         return None
     pk = drawn_id(ref)
     shape_class = None if pk is None else ShapeClass.objects.filter(pk=pk, owner=user).first()

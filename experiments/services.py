@@ -29,7 +29,7 @@ from django_q.tasks import async_task
 from experiments import hooks, limits
 from experiments.lifecycle import ExperimentFinished, initial_progress
 from experiments.models import Experiment
-from models_zoo import shapes
+from models_zoo import datasets, shapes
 from models_zoo.budget import estimate_seconds
 from models_zoo.config import GENERATION_FIELDS, SEED_MAX, ConfigError, RunConfig
 
@@ -82,7 +82,8 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
             message = f"must be at most {limit} on this server, not {value}"
             raise ValidationError({field: [message]})
     images = run_config.copies * len(run_config.classes)
-    if images > settings.MAX_TRAINING_IMAGES:
+    # A dataset run trains on the dataset's own images: it makes no copies.
+    if not _is_dataset_run(run_config) and images > settings.MAX_TRAINING_IMAGES:
         most = max(1, settings.MAX_TRAINING_IMAGES // len(run_config.classes))
         message = (
             f"{run_config.copies} copies of {len(run_config.classes)} classes make {images} "
@@ -101,6 +102,10 @@ def validate_config(*, user: AbstractBaseUser, config: Mapping[str, Any]) -> Run
             )
             raise ValidationError({"snapshot_every": [message]})
     return run_config
+
+
+def _is_dataset_run(run_config: RunConfig) -> bool:
+    return any(datasets.is_dataset_class(key) for key in run_config.classes)
 
 
 def _check_budget(run_config: RunConfig) -> None:
@@ -138,8 +143,9 @@ def _check_storage(user: AbstractBaseUser) -> None:
 
 
 def _trained_on(*, user: AbstractBaseUser, keys: tuple[str, ...]) -> list[dict[str, Any]]:
-    """A copy of every class as it is now: catalogue shapes, and the classes the feature apps
-    know (a user's drawings, ``drawn:<id>``), each decorated by them (highlight masks)."""
+    """A copy of every class as it is now: catalogue shapes, a dataset's classes
+    (``digits:3``), and the classes the feature apps know (a user's drawings, ``drawn:<id>``),
+    each decorated by them (highlight masks)."""
     copies = []
     for key in keys:
         if key in shapes.CATALOGUE:
@@ -147,12 +153,36 @@ def _trained_on(*, user: AbstractBaseUser, keys: tuple[str, ...]) -> list[dict[s
             pixels = None if shape.is_noise else shape.image().tolist()
             noise = key if shape.is_noise else None
             copies.append({"key": key, "name": shape.name, "noise": noise, "pixels": pixels})
+        elif datasets.is_dataset_class(key):
+            copies.append(dataset_class_copy(key))
         elif (copy := hooks.class_copy(user, key)) is not None:
             copies.append(copy)
         else:
             raise ValidationError({"classes": [f"unknown class {key!r}"]})
     hooks.decorate_classes(user, copies)
     return copies
+
+
+def dataset_class_copy(key: str) -> dict[str, Any]:
+    """The copy an experiment keeps of a dataset's class: its name, its template (the mean
+    training image, which |r| is measured against) and the dataset's default mask of pixels
+    that must not matter, where it has one. A highlight of the class painted by the user
+    replaces that mask (the drawing app's class decorator)."""
+    dataset = datasets.dataset_of(key)
+    name = dict(datasets.dataset_classes(dataset))[key]
+    # Four decimals are far finer than any screen shows, and keep the stored JSON small.
+    pixels = np.round(datasets.template(key).astype(np.float64), 4).tolist()
+    copy: dict[str, Any] = {
+        "key": key,
+        "name": name,
+        "noise": None,
+        "pixels": pixels,
+        "dataset": dataset,
+    }
+    mask = datasets.default_irrelevant(key)
+    if mask is not None:
+        copy["irrelevant"] = (np.asarray(mask) > 0.5).astype(int).tolist()
+    return copy
 
 
 def class_specs(*, experiment: Experiment) -> list[ClassSpec]:
@@ -167,6 +197,7 @@ def class_specs(*, experiment: Experiment) -> list[ClassSpec]:
             image=None if item["pixels"] is None else np.asarray(item["pixels"], np.float32),
             relevant=_optional_mask(item.get("relevant")),
             irrelevant=_optional_mask(item.get("irrelevant")),
+            dataset=item.get("dataset"),
         )
         for item in experiment.trained_on
     ]
