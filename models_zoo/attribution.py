@@ -245,7 +245,7 @@ def _grad_cam(model: Any) -> Any:
         raise ValueError(
             f"method: grad_cam needs a convolution layer; model {model.name!r} has none"
         )
-    both = keras.Model(model.inputs, [layer.output, model.outputs[0]])
+    both = keras.Model(model.inputs[0], [layer.output, model.outputs[0]])
     rows, cols = (tf.constant(m) for m in placement(model, layer))
 
     @tf.function(input_signature=_specs())

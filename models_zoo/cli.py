@@ -23,7 +23,7 @@ from typing import Any, NoReturn, TextIO
 
 import numpy as np
 
-from models_zoo import render, shapes
+from models_zoo import render, reproduce, shapes
 from models_zoo.classes import ClassImageError, ClassSpec, check_image
 from models_zoo.config import CHOICES, LIMITS, LIST_LIMITS, ConfigError, RunConfig
 
@@ -328,7 +328,6 @@ def command_shapes(args: argparse.Namespace) -> int:
 
 
 def command_reproduce(args: argparse.Namespace) -> int:
-    from models_zoo import reproduce
     from models_zoo.architectures import ARCHITECTURES
 
     seeds = _int_in_range("seeds", args.seeds, 1, 1000)
@@ -342,11 +341,16 @@ def command_reproduce(args: argparse.Namespace) -> int:
         if model not in ARCHITECTURES:
             known = ", ".join(ARCHITECTURES)
             raise UsageError("models", f"unknown model {model!r}; choose from {known}")
+    for field, value, allowed in reproduce.variant_choices(args):
+        if value not in allowed:
+            raise UsageError(field, f"choose from {', '.join(allowed)}")
     runs = reproduce.collect(
         seeds=list(range(first, first + seeds)),
         models=models,
         epochs=epochs,
         max_steps=max_steps,
+        threshold_variant=args.threshold_variant,
+        pool_gradient=args.pool_gradient,
         on_run=None if args.quiet else reproduce.print_progress(sys.stderr),
     )
     report = reproduce.summarise(runs)
@@ -419,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce_parser.add_argument(
         "--max-steps", default=2000, help="iteration cap of image generation (default 2000)"
     )
+    reproduce.add_variant_arguments(reproduce_parser)
     reproduce_parser.add_argument("--json", action="store_true", help="print JSON, not a table")
     reproduce_parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     reproduce_parser.set_defaults(handler=command_reproduce)
