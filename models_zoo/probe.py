@@ -30,7 +30,7 @@ import numpy as np
 from models_zoo import architectures
 from models_zoo.architectures import INPUT_SHAPE, Layer
 
-# How a 2x2 max-pool's gradient goes back: to the window's first maximum in row-major order
+# How a max-pool window's gradient goes back: to the window's first maximum in row-major order
 # (TensorFlow's kernel, so ``tf.GradientTape`` on the stored model gives the same saliency),
 # or whole to every tied maximum (the paper's prototype, ``models_zoo.pooling``). The names
 # are those of the run setting ``pool_gradient``.
@@ -401,6 +401,8 @@ def _read_weights(
                 if sorted(stored) != ["0", "1"]:
                     raise ProbeError(f"{misfit}: layer {name} holds {len(stored)} arrays")
                 kernel, bias = (np.asarray(stored[key], dtype=np.float64) for key in ("0", "1"))
+                kernel.setflags(write=False)  # shared by every request that uses the network
+                bias.setflags(write=False)
                 if (kernel.shape, bias.shape) != need:
                     raise ProbeError(
                         f"{misfit}: layer {name} is {kernel.shape}, {bias.shape}, not {need}"
