@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 
 from experiments import limits
-from models_zoo import config, shapes, sweep
+from models_zoo import config, datasets, shapes, sweep
 from models_zoo import render as shape_render
 from models_zoo.architectures import list_architectures
 
@@ -157,6 +157,58 @@ def catalogue_image_url(key: str) -> str:
     return reverse("api:catalogue-image", args=[key])
 
 
+def dataset_image_url(key: str) -> str:
+    """A dataset class's thumbnail: one of its training images, as a PNG."""
+    return reverse("api:dataset-class-image", args=[key])
+
+
+@dataclass(frozen=True)
+class DatasetGroup:
+    """One dataset as a tab of step 1: its words, its defaults and its class thumbnails."""
+
+    info: datasets.DatasetInfo
+    classes: list[Thumbnail]
+
+    @property
+    def key(self) -> str:
+        return self.info.key
+
+    @property
+    def defaults_text(self) -> str:
+        """The settings a choice of its classes fills in: "Batch size 64, Epochs 15"."""
+        defaults = self.info.defaults.items()
+        return ", ".join(f"{SETTING_LABELS.get(name, name)} {value}" for name, value in defaults)
+
+
+def dataset_groups(catalogue: list[Thumbnail]) -> list[DatasetGroup]:
+    """Every dataset in display order; the shapes' classes are the catalogue's."""
+    groups = []
+    for info in datasets.DATASETS.values():
+        if info.key == "shapes":
+            classes = catalogue
+        else:
+            classes = [
+                Thumbnail(key, name, dataset_image_url(key))
+                for key, name in datasets.dataset_classes(info.key)
+            ]
+        groups.append(DatasetGroup(info=info, classes=classes))
+    return groups
+
+
+def _dataset_settings(groups: list[DatasetGroup]) -> dict[str, Any]:
+    """What the page script needs of each dataset: its classes, defaults and words."""
+    return {
+        group.key: {
+            "title": group.info.title,
+            "hasTest": group.info.has_test,
+            "templateNote": group.info.template_note,
+            "defaults": dict(group.info.defaults),
+            "classes": [thumbnail.key for thumbnail in group.classes],
+        }
+        for group in groups
+    }
+
+
 def initial_image_thumbnails() -> list[Thumbnail]:
     """One picture per initial-image choice, drawn the way the generator starts from it."""
     rng = np.random.default_rng(THUMBNAIL_SEED)
@@ -187,7 +239,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 def _builder_settings(
-    defaults: config.RunConfig, initial_images: list[Thumbnail]
+    defaults: config.RunConfig, initial_images: list[Thumbnail], groups: list[DatasetGroup]
 ) -> dict[str, Any]:
     """What the page script needs: where the API is, the bounds and the defaults."""
     return {
@@ -209,6 +261,7 @@ def _builder_settings(
         "pollMs": 400,
         "pageSize": 10,
         "sweep": _sweep_settings(),
+        "datasets": _dataset_settings(groups),
     }
 
 
@@ -240,8 +293,10 @@ def builder(request: HttpRequest) -> HttpResponse:
         Thumbnail(shape.key, shape.name, catalogue_image_url(shape.key), shape.is_noise)
         for shape in shapes.CATALOGUE.values()
     ]
+    groups = dataset_groups(catalogue)
     context = {
         "catalogue": catalogue,
+        "datasets": groups,
         "architectures": list_architectures(),
         "initial_images": initial_images,
         "step_sizes": config.STEP_SIZE_CHOICES,
@@ -254,6 +309,6 @@ def builder(request: HttpRequest) -> HttpResponse:
         "labels": SETTING_LABELS,
         "training_settings": number_settings(defaults, TRAINING_SETTINGS),
         "generation_settings": number_settings(defaults, GENERATION_SETTINGS),
-        "builder_settings": _builder_settings(defaults, initial_images),
+        "builder_settings": _builder_settings(defaults, initial_images, groups),
     }
     return render(request, "experiments/builder.html", context)

@@ -3,6 +3,7 @@
 // context (builder-settings) gives the API's root, the bounds and defaults of the run
 // settings, and the labels of models and initial images.
 import { setupClasses } from "./builder/classes.js";
+import { setupDatasets } from "./builder/datasets.js";
 import { setupDrawPanel } from "./builder/draw_panel.js";
 import { setupEffects } from "./builder/effects.js";
 import { setupFollowUps } from "./builder/follow_ups.js";
@@ -18,6 +19,7 @@ const settings = readJson("builder-settings");
 const classes = setupClasses(settings, {
   onSelectionChange: () => {
     runSettings.hideError("classes");
+    datasets.sync();
     runSettings.updateRunState();
   },
   actions: {
@@ -26,9 +28,16 @@ const classes = setupClasses(settings, {
     remove: (ref) => panel.deleteClass(ref),
   },
 });
+const datasets = setupDatasets(settings, {
+  classes,
+  onChange: () => runSettings.updateRunState(),
+});
 const panel = setupDrawPanel(settings, {
   classes,
-  onClassesChange: () => runSettings.updateRunState(),
+  onClassesChange: () => {
+    datasets.sync();
+    runSettings.updateRunState();
+  },
 });
 const results = setupResults(settings, { onReuseSeed: (seed) => runSettings.reuseSeed(seed) });
 setupEffects(settings, results);
@@ -41,10 +50,13 @@ const runSettings = setupSettings(settings, {
 // The sweep form sends the run settings as the run button would, and shows their errors there.
 setupSweep(settings, runSettings);
 
+// The classes kept from before a reload show their dataset's tab and settings.
+datasets.sync({ reveal: true });
 runSettings.updateRunState();
 panel.fillSelects();
 classes.loadOwn().then(() => {
   panel.fillSelects();
+  datasets.sync();
   runSettings.updateRunState();
 });
 results.loadFirstPage();

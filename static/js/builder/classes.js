@@ -1,8 +1,10 @@
-// Step 1 of the Model Builder, the training data: the catalogue's shapes and the user's own
-// drawn classes as thumbnails to pick, with each class's highlight laid over its thumbnail.
-// The user's classes join the catalogue's thumbnails after the page loads, so the buttons
-// are looked up each time and clicks are handled for the whole grid. The picked classes are
-// kept for the browser tab's session, so a reload keeps them.
+// Step 1 of the Model Builder, the training data: one tab per dataset, the shapes' tab with
+// the catalogue's shapes and the user's own drawn classes, the others with their classes'
+// thumbnails, each class's highlight laid over its thumbnail. The user's classes join the
+// shapes' thumbnails after the page loads, so the buttons are looked up each time and clicks
+// are handled for every grid. The picked classes are kept for the browser tab's session, so
+// a reload keeps them. A run trains on the classes of one dataset (drawn classes count as
+// shapes): a mix is named here before anything is sent.
 import { apiFetch } from "../lib/api.js";
 import { byId, el } from "../lib/dom.js";
 import { pixelsFromImage, renderOverlay, renderPixels } from "../lib/draw.js";
@@ -23,25 +25,31 @@ function storedSelection() {
 // onSelectionChange(): a class was picked or dropped, added or removed. actions: what a
 // drawn class's Edit, Highlight and Delete buttons do, each given the class's key.
 export function setupClasses(settings, { onSelectionChange, actions }) {
-  const grid = document.querySelector(".thumb-grid");
+  const step = byId("step-data-title").closest("section");
+  // The shapes' grid holds the catalogue and the user's drawn classes.
+  const grid = step.querySelector('.thumb-grid[data-grid="shapes"]');
   const ownStatus = byId("own-classes-status");
   const own = new Map(); // "drawn:<id>" -> {id, key, name, pixels}
   const highlights = new Map(); // class reference -> {id, class, relevant, irrelevant}
 
   function buttons() {
-    return Array.from(grid.querySelectorAll(".thumb[data-class]"));
+    return Array.from(step.querySelectorAll(".thumb-grid .thumb[data-class]"));
   }
 
   function chosenButtons() {
     return buttons().filter((button) => button.getAttribute("aria-pressed") === "true");
   }
 
-  const catalogue = buttons().map((button) => ({
+  // Every class of every dataset on the page; the catalogue is the shapes' part of it (what
+  // a class may be drawn from or highlighted on).
+  const known = buttons().map((button) => ({
     key: button.dataset.class,
     name: button.dataset.name,
+    dataset: button.dataset.dataset || "shapes",
     noise: button.dataset.noise === "true",
     src: button.querySelector("img").getAttribute("src"),
   }));
+  const catalogue = known.filter((entry) => entry.dataset === "shapes");
 
   // Picked drawn classes whose thumbnails have not loaded yet: kept in storage meanwhile.
   let awaited = new Set();
@@ -73,9 +81,9 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
     remember();
   }
 
-  grid.addEventListener("click", (event) => {
-    const button = event.target.closest(".thumb[data-class]");
-    if (!button || !grid.contains(button)) return;
+  step.addEventListener("click", (event) => {
+    const button = event.target.closest(".thumb-grid .thumb[data-class]");
+    if (!button || !step.contains(button)) return;
     const pressed = button.getAttribute("aria-pressed") === "true";
     setPressed(button, !pressed);
     // In a study, the interaction log records every class picked or dropped.
@@ -91,7 +99,7 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
       {
         type: "button",
         className: "thumb thumb-own",
-        dataset: { class: shapeClass.key, name: shapeClass.name, own: "true" },
+        dataset: { class: shapeClass.key, name: shapeClass.name, own: "true", dataset: "shapes" },
         "aria-pressed": pressed ? "true" : "false",
       },
       el("span", { className: "thumb-picture" }, picture),
@@ -151,9 +159,35 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
     }
   }
 
+  // The picked classes grouped by dataset, in the order of the tabs: [[dataset, names], …].
+  function pickedByDataset() {
+    const groups = new Map(Object.keys(settings.datasets || {}).map((key) => [key, []]));
+    for (const button of chosenButtons()) {
+      const dataset = button.dataset.dataset || "shapes";
+      if (!groups.has(dataset)) groups.set(dataset, []);
+      groups.get(dataset).push(button.dataset.name);
+    }
+    return [...groups].filter(([, names]) => names.length);
+  }
+
+  const titleOf = (dataset) => (settings.datasets?.[dataset] || {}).title || dataset;
+
   return {
     catalogue,
     own,
+    pickedByDataset,
+    // The one dataset of the picked classes; null when none is picked or they mix datasets.
+    dataset() {
+      const groups = pickedByDataset();
+      return groups.length === 1 ? groups[0][0] : null;
+    },
+    // Why the picked classes cannot train together, naming them; null when they can.
+    mixText() {
+      const groups = pickedByDataset();
+      if (groups.length < 2) return null;
+      const parts = groups.map(([dataset, names]) => `${names.join(", ")} (${titleOf(dataset)})`);
+      return `A run trains on one dataset's classes, not a mix: ${parts.join(" and ")}. Drop the classes of all but one dataset.`;
+    },
     highlights,
     placeOwn,
     refreshOverlays,
@@ -176,7 +210,7 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
       ownStatus.textContent = text;
     },
     label(ref) {
-      const shapeClass = own.get(ref) || catalogue.find((entry) => entry.key === ref);
+      const shapeClass = own.get(ref) || known.find((entry) => entry.key === ref);
       return shapeClass ? shapeClass.name : ref;
     },
     // The pixels of a catalogue shape (read from its thumbnail) or of a drawn class.

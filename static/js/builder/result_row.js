@@ -10,6 +10,7 @@ import {
   progressPercent,
   progressText,
 } from "../lib/format.js";
+import { confusionHeatmap } from "../lib/heatmap.js";
 import { resultTitle } from "../lib/result_title.js";
 
 // Settings worth repeating in a row's header when they differ from the defaults, named by
@@ -99,6 +100,11 @@ function metaLine(detail, context) {
     );
     if (typeof detail.val_accuracy === "number") {
       meta.append(el("span", {}, "validation ", el("strong", { text: formatPercent(detail.val_accuracy) })));
+    }
+    if (typeof detail.test_accuracy === "number") {
+      meta.append(
+        el("span", { className: "result-test" }, "test ", el("strong", { text: formatPercent(detail.test_accuracy) })),
+      );
     }
   }
   const classes = (detail.config && detail.config.classes) || [];
@@ -258,6 +264,44 @@ function card(result, config, defaults) {
   );
 }
 
+// The rows whose confusion matrix is open: a redrawn row keeps it open.
+const openConfusions = new Set();
+
+// The confusion matrix of the held-out test images where the run's dataset has them, else of
+// the training images, in a disclosure under the cards.
+function confusionBlock(detail) {
+  const training = detail.training || {};
+  const onTest = Array.isArray(training.test_confusion) && training.test_confusion.length > 0;
+  const matrix = onTest ? training.test_confusion : training.confusion;
+  if (!Array.isArray(matrix) || !matrix.length) return null;
+  const results = detail.results || [];
+  const keys = (detail.config && detail.config.classes) || [];
+  const labels = results.length === matrix.length ? results.map((result) => result.name) : keys;
+  if (labels.length !== matrix.length) return null;
+  const total = matrix.flat().reduce((a, b) => a + b, 0);
+  const what = onTest ? `the ${countOf(total, "held-out test image")}` : `the ${countOf(total, "training image")}`;
+  const title = `Confusion matrix on ${what}`;
+  const block = el(
+    "details",
+    { className: "confusion-block", dataset: { on: onTest ? "test" : "training" } },
+    el("summary", { text: title }),
+  );
+  block.open = openConfusions.has(detail.id);
+  let drawn = false;
+  const draw = () => {
+    if (drawn || !block.open) return;
+    drawn = true;
+    block.append(confusionHeatmap({ matrix, labels, title }));
+  };
+  block.addEventListener("toggle", () => {
+    if (block.open) openConfusions.add(detail.id);
+    else openConfusions.delete(detail.id);
+    draw();
+  });
+  draw();
+  return block;
+}
+
 function rowBody(detail, context) {
   const parts = [];
   if (detail.status === "queued" || detail.status === "running") {
@@ -278,6 +322,8 @@ function rowBody(detail, context) {
     const cards = el("ul", { className: "cards", "aria-label": "Generated images per class" });
     for (const result of detail.results || []) cards.append(card(result, config, context.settings.defaults));
     parts.push(cards);
+    const confusion = confusionBlock(detail);
+    if (confusion) parts.push(confusion);
     // The blocks under a finished row's cards (highlight effects, follow-up runs).
     for (const section of context.sections) {
       const node = section(detail);

@@ -4,6 +4,7 @@
 // worker time against the server's limit, and the run button that starts a run.
 import { apiFetch, describeErrors, fieldLabel, messagesOf } from "../lib/api.js";
 import { byId, el } from "../lib/dom.js";
+import { checkList, checkNumber as checkBounds } from "./checks.js";
 
 // How long the page waits after the last change before asking for a new estimate.
 const ESTIMATE_DELAY_MS = 250;
@@ -32,6 +33,7 @@ export function setupSettings(settings, { classes, onStarted }) {
   const estimateLine = byId("run-estimate");
   const numberInputs = Array.from(form.querySelectorAll("input[data-setting]"));
   const label = (field) => fieldLabel(field, settings.labels);
+  const checkNumber = (raw, name, options) => checkBounds(settings, raw, name, options);
   let submitting = false;
 
   // ---------------------------------------------------------------- the run button
@@ -43,9 +45,12 @@ export function setupSettings(settings, { classes, onStarted }) {
       count === 0 ? "No shapes selected." : `${count} selected: ${names.join(", ")}.`;
     const enough = count >= settings.minClasses;
     const tooMany = count > settings.maxClasses;
-    runButton.disabled = !enough || tooMany || submitting;
-    runMessage.classList.toggle("is-blocking", !enough || tooMany);
-    if (!enough) {
+    const mixed = Boolean(classes.mixText());
+    runButton.disabled = !enough || tooMany || mixed || submitting;
+    runMessage.classList.toggle("is-blocking", !enough || tooMany || mixed);
+    if (mixed) {
+      runMessage.textContent = "Pick the classes of one dataset to train.";
+    } else if (!enough) {
       const missing = settings.minClasses - count;
       runMessage.textContent = `Select at least ${settings.minClasses} shapes to train (${missing} more).`;
     } else if (tooMany) {
@@ -184,50 +189,6 @@ export function setupSettings(settings, { classes, onStarted }) {
 
   // ---------------------------------------------------------------- collect and check
 
-  // A number within the setting's bounds, or the reason it is not (after the field's label).
-  function checkNumber(raw, name, { integer = false, optional = false } = {}) {
-    const [low, high] = settings.limits[name];
-    const strictLow = settings.strictMin.includes(name);
-    const strictHigh = settings.strictMax.includes(name);
-    const text = String(raw ?? "").trim();
-    if (text === "") {
-      return optional ? { value: undefined } : { error: "enter a value." };
-    }
-    const value = Number(text);
-    if (!Number.isFinite(value)) return { error: "enter a number." };
-    if (integer && !Number.isInteger(value)) return { error: "enter a whole number." };
-    const tooLow = strictLow ? value <= low : value < low;
-    const tooHigh = strictHigh ? value >= high : value > high;
-    if (tooLow || tooHigh) {
-      const lowText = strictLow ? `more than ${low}` : `at least ${low}`;
-      const highText = strictHigh ? `less than ${high}` : `at most ${high}`;
-      return { error: `must be ${lowText} and ${highText}.` };
-    }
-    return { value };
-  }
-
-  // A list of whole numbers typed as "64, 32", or the reason it is not one (the server's rules).
-  function checkList(raw, name) {
-    const { fewest, most, low, high, entry } = settings.listLimits[name];
-    const text = String(raw ?? "").trim();
-    const parts = text === "" ? [] : text.split(",").map((part) => part.trim());
-    if (parts.length < fewest || parts.length > most) {
-      return { error: `list ${fewest} to ${most} ${entry}s, separated by commas.` };
-    }
-    const values = [];
-    for (const part of parts) {
-      const value = Number(part);
-      if (part === "" || !Number.isInteger(value)) {
-        return { error: `each ${entry} must be a whole number, not “${part}”.` };
-      }
-      if (value < low || value > high) {
-        return { error: `each ${entry} must be from ${low} to ${high}, not ${value}.` };
-      }
-      values.push(value);
-    }
-    return { value: values };
-  }
-
   function chosenValue(radioName, customInput) {
     const checked = form.querySelector(`input[name="${radioName}"]:checked`);
     if (!checked) return "";
@@ -249,7 +210,7 @@ export function setupSettings(settings, { classes, onStarted }) {
     for (const name of settings.shapeSettings[payload.model] || []) {
       const input = byId(name);
       const checked = settings.listLimits[name]
-        ? checkList(input.value, name)
+        ? checkList(settings, input.value, name)
         : checkNumber(input.value, name, { integer: true });
       if (checked.error) errors[name] = checked.error;
       else payload[name] = checked.value;
@@ -264,6 +225,8 @@ export function setupSettings(settings, { classes, onStarted }) {
     }
     if (payload.classes.length < settings.minClasses) {
       errors.classes = `Select at least ${settings.minClasses} shapes.`;
+    } else if (classes.mixText()) {
+      errors.classes = classes.mixText();
     }
     const numbers = [
       ["step_size", chosenValue("step_size_choice", stepCustom), {}],
@@ -304,7 +267,11 @@ export function setupSettings(settings, { classes, onStarted }) {
     const asked = ++estimateAsked;
     const { payload, errors } = collect();
     if (errors.classes) {
-      showEstimate(`Select at least ${settings.minClasses} shapes for an estimate of the run's worker time.`);
+      showEstimate(
+        classes.mixText()
+          ? "No estimate of the run's worker time for classes of two datasets."
+          : `Select at least ${settings.minClasses} shapes for an estimate of the run's worker time.`,
+      );
       return;
     }
     if (Object.keys(errors).length) {

@@ -1,0 +1,174 @@
+"""Datasets in a real browser, on a desktop and a phone: the dataset tabs of the Model Builder
+(reached with the keyboard), a dataset's defaults written into the settings and said, a mix
+of datasets named before anything is sent, and a digits run trained by a real worker showing
+its test accuracy and the confusion matrix of its held-out test images."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from experiments.models import Experiment
+from experiments.views import SETTING_LABELS
+from models_zoo import config, datasets
+from tests.browser.test_builder import choose_epochs, log_in
+from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+RUN_TIMEOUT_MS = 180_000
+DIGITS = datasets.DATASETS["digits"]
+
+
+def open_tab(page: Page, title: str) -> None:
+    """The keyboard moves from the first tab to the one named ``title`` with the arrow keys."""
+    first = page.get_by_role("tab").first
+    expect_usable(first)
+    tab = page.get_by_role("tab", name=re.compile(f"^{title}"))
+    for _ in range(len(datasets.DATASETS)):
+        if tab.get_attribute("aria-selected") == "true":
+            break
+        page.keyboard.press("ArrowRight")
+    expect(tab).to_have_attribute("aria-selected", "true")
+    expect(tab).to_be_focused()
+    expect(page.get_by_role("tabpanel", name=re.compile(f"^{title}"))).to_be_visible()
+
+
+def shown(value: Any) -> str:
+    """A setting's value as the page writes it into a field (JavaScript's String())."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def expect_setting(page: Page, name: str, value: Any) -> None:
+    if name == "epochs":
+        if value in config.EPOCH_CHOICES:
+            expect(page.locator(f"input[name=epochs_choice][value='{value}']")).to_be_checked()
+        else:
+            expect(page.locator("input[name=epochs_choice][value=custom]")).to_be_checked()
+            expect(page.locator("#epochs_custom")).to_have_value(shown(value))
+    else:
+        expect(page.locator(f"#{name}")).to_have_value(shown(value))
+
+
+def test_digit_classes_apply_their_defaults_and_a_mix_is_named(
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
+) -> None:
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    paper = config.RunConfig(classes=("box", "line")).to_dict()
+    expect(page.get_by_role("tab", name=re.compile("^Shapes"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    open_tab(page, "Digits")
+    panel = page.get_by_role("tabpanel", name=re.compile("^Digits"))
+    # What |r| is measured against, in the dataset's own words.
+    expect(panel).to_contain_text("|r| is measured against the class's mean training image.")
+    expect(panel).to_contain_text("test set")
+
+    # Keyboard: Tab into the panel's thumbnails; Space picks one, a click the other.
+    zero = panel.locator('.thumb[data-class="digits:0"]')
+    expect_usable(zero)
+    page.keyboard.press("Space")
+    expect(zero).to_have_attribute("aria-pressed", "true")
+    panel.locator('.thumb[data-class="digits:1"]').click()
+    expect(page.get_by_role("tab", name=re.compile("^Digits"))).to_contain_text("(2 picked)")
+
+    # The dataset's defaults are in the fields and said, naming each one.
+    status = page.locator("#dataset-status")
+    expect(status).to_contain_text("Settings for Digits applied:")
+    for name, value in DIGITS.defaults.items():
+        expect_setting(page, name, value)
+        expect(status).to_contain_text(f"{SETTING_LABELS[name]} {shown(value)}")
+    # "Show them" opens the advanced settings at a field the dataset set.
+    page.get_by_role("button", name="Show them").click()
+    expect(page.locator("#advanced")).to_have_attribute("open", "")
+    expect(page.locator("#batch_size")).to_have_class(re.compile("is-dataset-set"))
+    # The fields stay editable.
+    page.locator("#batch_size").fill("32")
+    expect(page.locator("#batch_size")).not_to_have_class(re.compile("is-dataset-set"))
+    run_button = page.get_by_role("button", name="Train and Visualize")
+    expect(run_button).to_be_enabled()
+    assert fits_the_window(page)
+
+    # A shape as well: the mix is named, class by class, and the run waits.
+    page.get_by_role("tab", name=re.compile("^Shapes")).click()
+    page.locator('.thumb[data-class="box"]').click()
+    error = page.locator("#error-classes")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("0, 1 (Digits)")
+    expect(error).to_contain_text("Box (Shapes)")
+    expect(run_button).to_be_disabled()
+    expect(page.locator("#run-message")).to_have_text("Pick the classes of one dataset to train.")
+    assert fits_the_window(page)
+
+    # Shapes only again: the paper's settings come back, and say so.
+    for key in ("digits:0", "digits:1"):
+        page.get_by_role("tab", name=re.compile("^Digits")).click()
+        page.locator(f'.thumb[data-class="{key}"]').click()
+    expect(error).to_be_hidden()
+    page.get_by_role("tab", name=re.compile("^Shapes")).click()
+    page.locator('.thumb[data-class="line"]').click()
+    expect(status).to_contain_text("Settings for Shapes applied:")
+    for name in DIGITS.defaults:
+        expect_setting(page, name, paper[name])
+    expect(run_button).to_be_enabled()
+    assert not Experiment.objects.exists()
+
+
+def test_a_digits_run_shows_its_test_accuracy_and_confusion_matrix(
+    page: Page, live_server: Any, qcluster: Any, alice: Any, window: dict[str, int]
+) -> None:
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    open_tab(page, "Digits")
+    for key in ("digits:3", "digits:7"):
+        page.locator(f'.thumb[data-class="{key}"]').click()
+    expect(page.locator("#dataset-status")).to_contain_text("Settings for Digits applied")
+    choose_epochs(page, 2)
+    page.get_by_text("Advanced").click()
+    page.get_by_label("Iteration cap").fill("5")
+    page.get_by_role("button", name="Train and Visualize").click()
+    row = page.locator(".result-row").first
+    expect(row).to_have_attribute("data-status", "done", timeout=RUN_TIMEOUT_MS)
+
+    experiment = Experiment.objects.get(owner=alice)
+    assert experiment.class_keys == ["digits:3", "digits:7"]
+    assert experiment.config["batch_size"] == DIGITS.defaults["batch_size"]
+    assert experiment.test_accuracy is not None
+    expect(row.locator(".result-test")).to_have_text(f"test {experiment.test_accuracy * 100:.1f}%")
+
+    matrix = experiment.training["test_confusion"]
+    total = sum(map(sum, matrix))
+    block = row.locator(".confusion-block")
+    expect(block).to_have_attribute("data-on", "test")
+    summary = block.locator("summary")
+    expect(summary).to_have_text(f"Confusion matrix on the {total} held-out test images")
+    expect_usable(summary)
+    page.keyboard.press("Enter")
+    figure = block.locator("figure.confusion")
+    expect(figure.locator(".heatmap-legend")).to_contain_text("Share of the true class's images")
+    cells = figure.locator(".confusion-cell")
+    expect(cells).to_have_count(4)
+    svg = figure.locator("svg.confusion-svg")
+    expect_in_the_window(svg)
+    # Readable on a phone too: the matrix is not shrunk below a usable size.
+    assert svg.bounding_box()["width"] >= 150
+
+    # Each cell's count is written in it; hover shows its values beside it.
+    counts = [int(text) for text in cells.locator("text").all_text_contents()]
+    assert counts == [count for line in matrix for count in line]
+    tip = figure.locator(".confusion-tip")
+    cells.nth(1).hover()
+    expect(tip).to_be_visible()
+    wrong = matrix[0][1]
+    expect(tip).to_contain_text(f"true 3, predicted 7: {wrong} image")
+    expect_in_the_window(tip)
+    # The keyboard reaches the cells: the first takes focus, the arrows move along.
+    cells.first.focus()
+    expect(tip).to_contain_text(f"true 3, predicted 3: {matrix[0][0]} image")
+    page.keyboard.press("ArrowDown")
+    expect(cells.nth(2)).to_be_focused()
+    expect(tip).to_contain_text(f"true 7, predicted 3: {matrix[1][0]} image")
+    assert fits_the_window(page)
