@@ -92,6 +92,10 @@ class HistoryRow:
         return percent(self.experiment.val_accuracy)
 
     @property
+    def test_accuracy(self) -> str:
+        return percent(self.experiment.test_accuracy)
+
+    @property
     def loss(self) -> str:
         return loss_text(self.experiment.loss)
 

@@ -19,6 +19,15 @@ function experimentSummary(experiment) {
   return STATUS_LABELS[experiment.status] || experiment.status;
 }
 
+// Beside it, a finished run's validation and test accuracy, where it has them.
+function otherAccuracies(experiment) {
+  if (experiment.status !== "done") return null;
+  const parts = [];
+  if (isNumber(experiment.val_accuracy)) parts.push(`validation ${formatPercent(experiment.val_accuracy)}`);
+  if (isNumber(experiment.test_accuracy)) parts.push(`test ${formatPercent(experiment.test_accuracy)}`);
+  return parts.length ? el("span", { className: "grid-accuracies", text: parts.join(" · ") }) : null;
+}
+
 function experimentHeader(data, experiment, index) {
   const swatch = el("span", { className: "legend-swatch", "aria-hidden": "true" });
   swatch.style.background = colorOf(index);
@@ -30,6 +39,7 @@ function experimentHeader(data, experiment, index) {
     experiment.label,
     isBase ? el("span", { className: "base-mark", text: " (base)" }) : null,
     el("span", { className: "grid-sub", text: experimentSummary(experiment) }),
+    otherAccuracies(experiment),
   );
 }
 

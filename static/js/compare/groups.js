@@ -106,6 +106,10 @@ export function renderGroups(data) {
       {},
       row("Accuracy", units.map((unit) => statCell(unit.accuracy, unit, asPercent, asPoints))),
       row("Validation accuracy", units.map((unit) => statCell(unit.val_accuracy, unit, asPercent, asPoints))),
+      // On held-out test images: only where some run's dataset has them.
+      units.some((unit) => isNumber(unit.test_accuracy?.mean))
+        ? row("Test accuracy", units.map((unit) => statCell(unit.test_accuracy, unit, asPercent, asPoints)), "group-test")
+        : null,
       ...data.classes.map((klass, position) =>
         row(
           `|r| ${klass.name}`,
