@@ -1,4 +1,4 @@
-"""The command line: ``python -m models_zoo run | shapes | reproduce``.
+"""The command line: ``python -m models_zoo run | shapes | reproduce | decoy``.
 
 Every setting of :class:`~models_zoo.config.RunConfig` is an option of ``run``, passed as
 text to :meth:`RunConfig.from_dict`, so the command line rejects exactly what the web
@@ -427,6 +427,9 @@ def build_parser() -> argparse.ArgumentParser:
     reproduce_parser.add_argument("--json", action="store_true", help="print JSON, not a table")
     reproduce_parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     reproduce_parser.set_defaults(handler=command_reproduce)
+    from models_zoo import decoy  # the decoy digits benchmark: its options and its report
+
+    decoy.add_parser(commands)
     return parser
 
 

@@ -362,7 +362,7 @@ def test_a_scenario_that_does_not_fit_the_queue_queues_nothing(
 def test_an_unknown_scenario_is_a_404(alice_api: Any) -> None:
     assert alice_api.post("/api/v1/scenarios/nothing/").status_code == 404
     keys = [item["key"] for item in alice_api.get("/api/v1/scenarios/").json()]
-    assert keys == ["diversity", "architectures"]
+    assert keys == ["diversity", "architectures", "decoy"]
 
 
 def test_the_diversity_scenario_trains_for_real_and_compares(
