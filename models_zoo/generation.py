@@ -18,6 +18,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter
 
 from models_zoo.config import RunConfig
+from models_zoo.pooling import apply_layer, has_pooling
 from models_zoo.streams import streams
 from models_zoo.tf_env import tf
 from models_zoo.training import split_forward, trunk_and_head
@@ -106,6 +107,25 @@ def _total_variation(x: Any) -> Any:
     return tf.reduce_sum(tf.abs(dy), axis=[1, 2, 3]) + tf.reduce_sum(tf.abs(dx), axis=[1, 2, 3])
 
 
+def _tied_pool_forward(model: Any, trunk: list[Any], head: list[Any], x: Any) -> Any:
+    """``split_forward`` at inference, with max pooling that sends its gradient to every
+    tied maximum (``models_zoo.pooling``): the same logits, the prototype's gradient."""
+    size = x.shape[0]
+    if not trunk or size is None or size < 2:
+        h = x
+        for layer in model.layers:
+            h = apply_layer(layer, h, True)
+        return h
+    half = (size + 1) // 2
+    parts = [x[:half], x[half:]]
+    for layer in trunk:
+        parts = [apply_layer(layer, part, True) for part in parts]
+    h = tf.concat(parts, axis=0)
+    for layer in head:
+        h = apply_layer(layer, h, True)
+    return h
+
+
 def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..., Any]:
     """A compiled function that advances every unfinished image by up to ``budget`` steps."""
     use_logit = config.objective == "logit"
@@ -116,10 +136,14 @@ def make_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[..
     clip = bool(config.clip)
     blur_kernel = _blur_kernel() if blur_every else None
     trunk, head = trunk_and_head(model)
+    tied_pool = config.pool_gradient == "shared" and has_pooling(model)
 
     def target_scores(x: Any, onehot: Any) -> tuple[Any, Any]:
         # The batch size is static here: the function is traced for each number of images.
-        logits = split_forward(model, trunk, head, x, False)
+        if tied_pool:
+            logits = _tied_pool_forward(model, trunk, head, x)
+        else:
+            logits = split_forward(model, trunk, head, x, False)
         probability = tf.reduce_sum(tf.nn.softmax(logits) * onehot, axis=1)
         objective = tf.reduce_sum(logits * onehot, axis=1) if use_logit else probability
         return objective, probability
@@ -198,8 +222,9 @@ def _kept_generator(model: Any, n_classes: int, config: RunConfig) -> Callable[.
 
     if model.name not in architectures.ARCHITECTURES:
         return make_generator(model, n_classes, config)
-    structure = (config.objective, config.tv, config.l2, config.blur_every, config.jitter)
-    key = (architectures.shape_key(model.name, config), n_classes, *structure, config.clip)
+    structure: tuple[Any, ...] = (config.objective, config.tv, config.l2, config.blur_every)
+    structure += (config.jitter, config.clip, config.pool_gradient)
+    key = (architectures.shape_key(model.name, config), n_classes, *structure)
     with _GENERATORS_LOCK:
         kept = _GENERATORS.get(key)
         if kept is None:
@@ -225,6 +250,30 @@ def generate(
     """Optimises one image per target class (all classes by default) as one batch."""
     with _GENERATORS_LOCK:  # the kept generator's model holds this call's weights throughout
         return _generate(model, n_classes, config, start, targets, on_step)
+
+
+def one_more_step(
+    model: Any, n_classes: int, config: RunConfig, images: np.ndarray, targets: list[int]
+) -> np.ndarray:
+    """Each image after one more update towards its target class, whatever its probability:
+    the 2016 prototype checked the threshold on the image before the update and stopped
+    only after applying that update."""
+    n = len(targets)
+    if n == 0:
+        return np.asarray(images, np.float32)
+    with _GENERATORS_LOCK:
+        advance = _kept_generator(model, n_classes, config)
+        x, _, _ = advance(
+            tf.constant(np.asarray(images, np.float32).reshape(n, 28, 28, 1)),
+            tf.constant(np.eye(n_classes, dtype=np.float32)[targets]),
+            tf.zeros([n], tf.int32),
+            tf.constant(1),
+            tf.constant(1),
+            tf.constant(config.seed % (2**31 - 1)),
+            tf.constant(2.0),  # above any probability: every image moves
+            tf.constant(config.step_size, tf.float32),
+        )
+    return np.asarray(x)[..., 0].astype(np.float32)
 
 
 def _generate(

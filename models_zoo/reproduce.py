@@ -6,12 +6,21 @@ epochs, Adadelta, batch 4), and the report gives, per class, the paper's |r| bes
 mean ± sd, and for each claim whether it holds on the means and in what share of seeds
 (compared seed by seed: the same seed in every setup).
 
+Two settings choose between the prototype's states. ``pool_gradient`` (as in
+:class:`~models_zoo.config.RunConfig`): the paper preset shares a max-pool window's gradient
+among tied maxima, as the Theano-era prototype behind the figures did; ``"single"`` is
+TensorFlow's own rule. The threshold variant: ``"2017"`` is the prototype's final rule
+(stop at the first image with p > 0.99); ``"2016"`` is the rule of the runs behind the paper
+(p > 0.999, checked on the image before the update, which is applied all the same: one more
+step than ours at 0.999).
+
 :func:`collect` trains (TensorFlow inside); :func:`summarise` and :func:`format_report`
 are plain functions of the collected numbers.
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import math
 import time
@@ -19,7 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from models_zoo.config import PRESETS, RunConfig
+from models_zoo.config import CHOICES, PRESETS, RunConfig
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,10 @@ FIGURE_TITLES = {
     2: "Figure 2: MLP vs CNN on box, line, circle, tri, noise, noise_blur",
 }
 
+# The stop rule: the threshold, and whether one more update follows the first image past it.
+THRESHOLD_VARIANTS: dict[str, tuple[float, bool]] = {"2017": (0.99, False), "2016": (0.999, True)}
+POOL_GRADIENTS = CHOICES["pool_gradient"]
+
 # The claims: line classes' |r| rises with class diversity; the CNN beats the MLP on shapes.
 DIVERSITY_CLAIM_CLASSES = ("line", "line_horizontal")
 MODEL_CLAIM_CLASSES = ("box", "line", "circle", "tri")
@@ -97,8 +110,24 @@ def setups(models: Sequence[str]) -> list[Setup]:
     return chosen + [model_setup(model) for model in models]
 
 
-def run_config(setup: Setup, seed: int, epochs: int = 100, max_steps: int = 2000) -> RunConfig:
+def check_variant(threshold_variant: str, pool_gradient: str) -> None:
+    if threshold_variant not in THRESHOLD_VARIANTS:
+        raise ValueError(f"unknown threshold variant {threshold_variant!r}")
+    if pool_gradient not in POOL_GRADIENTS:
+        raise ValueError(f"unknown pool gradient {pool_gradient!r}")
+
+
+def run_config(
+    setup: Setup,
+    seed: int,
+    epochs: int = 100,
+    max_steps: int = 2000,
+    *,
+    threshold_variant: str = "2017",
+    pool_gradient: str | None = None,
+) -> RunConfig:
     """The paper preset for one setup and seed (``epochs`` is lowered only by tests)."""
+    check_variant(threshold_variant, pool_gradient or POOL_GRADIENTS[0])
     settings = {
         **PRESETS["paper"],
         "classes": list(setup.classes),
@@ -106,8 +135,58 @@ def run_config(setup: Setup, seed: int, epochs: int = 100, max_steps: int = 2000
         "seed": seed,
         "epochs": epochs,
         "max_steps": max_steps,
+        "threshold": THRESHOLD_VARIANTS[threshold_variant][0],
     }
+    if pool_gradient is not None:
+        settings["pool_gradient"] = pool_gradient
     return RunConfig.from_dict(settings)
+
+
+def _one_more_step(result: Any) -> dict[str, float | None]:
+    """|r| per class after the 2016 prototype's extra update, applied to each image that
+    reached the threshold (an image that hit the cap stays as it was)."""
+    import numpy as np
+
+    from models_zoo.generation import one_more_step
+    from models_zoo.metrics import abs_pearson
+
+    outcomes = result.classes
+    moved = [i for i, outcome in enumerate(outcomes) if outcome.reached]
+    images = [outcome.image for outcome in outcomes]
+    if moved:
+        stepped = one_more_step(
+            result.model, len(outcomes), result.config, np.stack([images[i] for i in moved]), moved
+        )
+        for row, i in enumerate(moved):
+            images[i] = stepped[row]
+    return {
+        o.key: abs_pearson(o.template, image) for o, image in zip(outcomes, images, strict=True)
+    }
+
+
+def add_variant_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``reproduce`` command's options for the prototype's states."""
+    parser.add_argument(
+        "--threshold-variant",
+        default="2017",
+        help="stop rule: 2017 (p > 0.99, the prototype's last) or 2016 (p > 0.999 checked "
+        "before the update, which is still applied: the runs behind the paper)",
+    )
+    parser.add_argument(
+        "--pool-gradient",
+        default=None,
+        help="max-pool gradient in image generation: shared among tied maxima (the paper "
+        "preset, as the Theano-era prototype) or single (TensorFlow's own rule)",
+    )
+
+
+def variant_choices(args: argparse.Namespace) -> list[tuple[str, Any, tuple[str, ...]]]:
+    """(field, value given, allowed values) of the variant options, for checking."""
+    pool = args.pool_gradient
+    return [
+        ("threshold_variant", args.threshold_variant, tuple(THRESHOLD_VARIANTS)),
+        ("pool_gradient", POOL_GRADIENTS[0] if pool is None else pool, POOL_GRADIENTS),
+    ]
 
 
 RunCallback = Callable[[int, int, dict[str, Any]], None]
@@ -119,6 +198,8 @@ def collect(
     *,
     epochs: int = 100,
     max_steps: int = 2000,
+    threshold_variant: str = "2017",
+    pool_gradient: str | None = None,
     on_run: RunCallback | None = None,
 ) -> list[dict[str, Any]]:
     """Runs every setup for every seed; one record per run with its |r| per class."""
@@ -126,10 +207,19 @@ def collect(
 
     jobs = [(setup, seed) for seed in seeds for setup in setups(models)]
     runs = []
+    extra_step = THRESHOLD_VARIANTS[threshold_variant][1]
     for index, (setup, seed) in enumerate(jobs, start=1):
-        config = run_config(setup, seed, epochs, max_steps)
+        config = run_config(
+            setup,
+            seed,
+            epochs,
+            max_steps,
+            threshold_variant=threshold_variant,
+            pool_gradient=pool_gradient,
+        )
         started = time.perf_counter()
         result = pipeline.run(config)
+        r = {outcome.key: outcome.r for outcome in result.classes}
         record = {
             "figure": setup.figure,
             "setup": setup.name,
@@ -137,8 +227,12 @@ def collect(
             "seed": seed,
             "epochs": epochs,
             "max_steps": max_steps,
+            "threshold_variant": threshold_variant,
+            "pool_gradient": config.pool_gradient,
+            "threshold": config.threshold,
             "accuracy": result.training.accuracy,
-            "r": {outcome.key: outcome.r for outcome in result.classes},
+            "val_accuracy": result.training.val_accuracy,
+            "r": _one_more_step(result) if extra_step else r,
             "reached": {outcome.key: outcome.reached for outcome in result.classes},
             "seconds": time.perf_counter() - started,
         }
@@ -243,6 +337,9 @@ def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 }
             )
         accuracies = [record["accuracy"] for record in records]
+        validation = [
+            v for v in (record.get("val_accuracy") for record in records) if v is not None
+        ]
         reached = [ok for record in records for ok in record["reached"].values()]
         setups_out.append(
             {
@@ -252,6 +349,8 @@ def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
                 "runs": len(records),
                 "accuracy_mean": mean_sd(accuracies)[0],
                 "accuracy_min": min(accuracies),
+                "val_accuracy_mean": mean_sd(validation)[0],
+                "val_accuracy_min": min(validation) if validation else None,
                 "images": len(reached),
                 "images_reached": sum(reached),
             }
@@ -268,7 +367,11 @@ def summarise(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
             chain = [(k[1], r_by[k], PAPER_MODELS[k[1]].get(cls)) for k in keys]
             claims.append(_claim(f"{cls}: MLP < CNN", cls, 2, chain))
     seeds = sorted({record["seed"] for record in runs})
-    settings = {key: runs[0][key] if runs else None for key in ("epochs", "max_steps")} | {
+    first = runs[0] if runs else {}
+    settings = {key: first.get(key) for key in ("epochs", "max_steps")} | {
+        "threshold_variant": first.get("threshold_variant", "2017"),
+        "threshold": first.get("threshold", THRESHOLD_VARIANTS["2017"][0]),
+        "pool_gradient": first.get("pool_gradient", POOL_GRADIENTS[0]),
         "initial_image": "black",
         "step_size": 0.005,
         "optimizer": "adadelta",
@@ -290,8 +393,8 @@ def _setup_order(item: tuple[tuple[int, str], Any]) -> tuple[int, int, str]:
     return figure, rank, name
 
 
-def _num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}"
+def _num(value: float | None, digits: int = 2) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
 
 
 def _mean_sd_text(row: dict[str, Any]) -> str:
@@ -325,10 +428,15 @@ def format_report(report: dict[str, Any]) -> str:
     """The report as plain-text tables (what ``reproduce`` prints without ``--json``)."""
     settings = report["settings"]
     seeds = report["seeds"]
+    threshold = _num(settings.get("threshold", 0.99), 3).rstrip("0")
+    variant = settings.get("threshold_variant", "2017")
+    stop = f"stop at p > {threshold}" + (" plus one update" if variant == "2016" else "")
+    pool = settings.get("pool_gradient", POOL_GRADIENTS[0])
     lines = [
         f"Paper preset: black initial image, step 0.005, {settings['epochs']} epochs, "
         f"Adadelta, batch 4, cap {settings['max_steps']} steps; "
         f"{len(seeds)} seeds ({_seed_range(seeds)})",
+        f"Stop rule {variant} ({stop}); max-pool gradient {pool}",
         "|r| per class: the paper's single run, and ours as mean ± sd over the seeds",
     ]
     for figure in (1, 2):
@@ -350,7 +458,7 @@ def format_report(report: dict[str, Any]) -> str:
             )
             previous = label
         lines += _table(["setup" if figure == 1 else "model", "class", "paper", "ours"], cells)
-    lines += ["", "Training accuracy and image generation"]
+    lines += ["", "Accuracy (training, validation) and image generation"]
     cells = []
     for setup in report["setups"]:
         label = f"figure {setup['figure']}, " + (
@@ -361,10 +469,13 @@ def format_report(report: dict[str, Any]) -> str:
                 label,
                 f"{setup['accuracy_mean']:.3f}",
                 f"{setup['accuracy_min']:.3f}",
+                _num(setup.get("val_accuracy_mean"), 3),
+                _num(setup.get("val_accuracy_min"), 3),
                 f"{setup['images_reached']}/{setup['images']}",
             ]
         )
-    lines += _table(["run", "accuracy (mean)", "lowest", "images reaching p > 0.99"], cells)
+    header = ["run", "training (mean)", "lowest", "validation (mean)", "lowest"]
+    lines += _table([*header, f"images reaching p > {threshold}"], cells)
     if report["claims"]:
         lines += ["", "The paper's claims"]
         cells = []

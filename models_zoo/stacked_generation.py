@@ -31,7 +31,15 @@ from models_zoo.tf_env import tf
 
 def structure(config: RunConfig) -> tuple[Any, ...]:
     """The settings that change a generator's graph."""
-    return (config.objective, config.tv, config.l2, config.blur_every, config.jitter, config.clip)
+    return (
+        config.objective,
+        config.tv,
+        config.l2,
+        config.blur_every,
+        config.jitter,
+        config.clip,
+        config.pool_gradient,
+    )
 
 
 def make_generator(net: StackedNet, config: RunConfig) -> Callable[..., Any]:
@@ -45,12 +53,16 @@ def make_generator(net: StackedNet, config: RunConfig) -> Callable[..., Any]:
     clip = bool(config.clip)
     blur_kernel = _blur_kernel() if blur_every else None
     members = net.members
+    tied_pool = config.pool_gradient == "shared"
 
     def folded(x: Any) -> Any:
         return tf.reshape(x, [-1, 28, 28, 1])
 
     def target_scores(x: Any, onehot: Any) -> tuple[Any, Any]:
-        parts = [net.forward(p, x[a:b], False) for p, (a, b) in enumerate(net.bounds())]
+        parts = [
+            net.forward(p, x[a:b], False, tied_pool=tied_pool)
+            for p, (a, b) in enumerate(net.bounds())
+        ]
         logits = tf.concat(parts, 0) if len(parts) > 1 else parts[0]
         probability = tf.reduce_sum(tf.nn.softmax(logits) * onehot, axis=2)
         objective = tf.reduce_sum(logits * onehot, axis=2) if use_logit else probability

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from models_zoo.pooling import tied_max_pool
 from models_zoo.tf_env import keras, tf
 
 
@@ -143,10 +144,10 @@ def _conv(h: Any, kernel: Any, size: int, padding: str) -> Any:
     return tf.reshape(out, [members, batch, out_h, out_w, kernel.shape[-1]])
 
 
-def _pool(h: Any, size: int) -> Any:
+def _pool(h: Any, size: int, tied: bool) -> Any:
     members, batch = h.shape[0], h.shape[1]
     folded = tf.reshape(h, [members * batch, *h.shape[2:]])
-    pooled = tf.nn.max_pool2d(folded, size, size, "VALID")
+    pooled = tied_max_pool(folded, size) if tied else tf.nn.max_pool2d(folded, size, size, "VALID")
     return tf.reshape(pooled, [members, batch, *pooled.shape[1:]])
 
 
@@ -192,9 +193,13 @@ class StackedNet:
             out.extend([value[row] for value in values] for row in range(values[0].shape[0]))
         return out
 
-    def forward(self, part: int, h: Any, training: bool, seed: Any = None) -> Any:
+    def forward(
+        self, part: int, h: Any, training: bool, seed: Any = None, tied_pool: bool = False
+    ) -> Any:
         """Logits ``[m, b, classes]`` of part ``part``'s members for images ``[m, b, 28, 28, 1]``.
-        ``seed`` (two int32) seeds dropout; dropout is off without ``training``."""
+        ``seed`` (two int32) seeds dropout; dropout is off without ``training``. With
+        ``tied_pool``, max pooling sends its gradient to every tied maximum
+        (``models_zoo.pooling``); the values are the same."""
         variables = iter(self.variables[part])
         for index, plan in enumerate(self.plans):
             kind = plan.kind
@@ -211,7 +216,7 @@ class StackedNet:
             elif kind == "conv":
                 h = _conv(h, weights["kernel"], plan.size, plan.padding)
             elif kind == "pool":
-                h = _pool(h, plan.size)
+                h = _pool(h, plan.size, tied_pool)
             elif kind == "gap":
                 h = tf.reduce_mean(h, axis=[2, 3])
             elif kind == "dropout":

@@ -172,6 +172,8 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, arrays, capsys, argv, fiel
         (["reproduce", "--seeds", "many"], "seeds"),
         (["reproduce", "--models", "mlp,transformer"], "models"),
         (["reproduce", "--epochs", "2000"], "epochs"),
+        (["reproduce", "--threshold-variant", "2015"], "threshold_variant"),
+        (["reproduce", "--pool-gradient", "split"], "pool_gradient"),
     ],
 )
 def test_other_bad_arguments_exit_2(tmp_path, capsys, argv, field):

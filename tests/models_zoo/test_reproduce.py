@@ -22,6 +22,7 @@ def record(figure: int, setup: str, seed: int, r: dict[str, float | None]) -> di
         "epochs": 100,
         "max_steps": 2000,
         "accuracy": 1.0,
+        "val_accuracy": 0.75 if setup == "cnn" else 0.5,
         "r": r,
         "reached": {key: True for key in r},
         "seconds": 0.5,
@@ -159,6 +160,32 @@ def test_text_report_shows_paper_ours_and_claims():
     assert line.rstrip().endswith("0/2 (0%)")
 
 
+def test_validation_accuracy_and_the_stop_rule_are_reported():
+    report = reproduce.summarise(synthetic_runs())
+    cnn = next(s for s in report["setups"] if s["setup"] == "cnn")
+    assert cnn["val_accuracy_mean"] == 0.75 and cnn["val_accuracy_min"] == 0.75
+    assert report["settings"]["threshold_variant"] == "2017"
+    text = reproduce.format_report(report)
+    (line,) = [ln for ln in text.splitlines() if ln.startswith("figure 2, CNN")]
+    assert line.split() == ["figure", "2,", "CNN", "1.000", "1.000", "0.750", "0.750", "12/12"]
+    assert "Stop rule 2017 (stop at p > 0.99); max-pool gradient shared" in text
+
+    runs = [{**run, "threshold_variant": "2016", "threshold": 0.999} for run in synthetic_runs()]
+    text = reproduce.format_report(reproduce.summarise(runs))
+    assert "Stop rule 2016 (stop at p > 0.999 plus one update)" in text
+    assert "images reaching p > 0.999" in text
+
+
+def test_the_variants_set_threshold_and_pool_gradient():
+    cnn = reproduce.model_setup("cnn")
+    assert reproduce.run_config(cnn, 0).threshold == 0.99
+    assert reproduce.run_config(cnn, 0).pool_gradient == "shared"
+    late = reproduce.run_config(cnn, 0, threshold_variant="2016", pool_gradient="single")
+    assert late.threshold == 0.999 and late.pool_gradient == "single"
+    with pytest.raises(ValueError, match="threshold variant"):
+        reproduce.run_config(cnn, 0, threshold_variant="2015")
+
+
 def test_setups_follow_the_papers_figures():
     everything = reproduce.setups(["mlp", "cnn"])
     assert [(s.figure, s.name) for s in everything] == [
@@ -193,6 +220,9 @@ def test_reproduce_command_runs_for_real(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["seeds"] == [0, 1]
     assert report["settings"]["epochs"] == 2
+    assert report["settings"]["pool_gradient"] == "shared"
+    for setup in report["setups"]:
+        assert 0.0 <= setup["val_accuracy_mean"] <= 1.0
     assert [s["setup"] for s in report["setups"]] == ["1", "2", "3", "mlp"]
     assert len(report["rows"]) == 2 + 4 + 6 + 6
     for entry in report["rows"]:

@@ -156,11 +156,20 @@ def plain_cnn() -> Iterator[str]:
     del architectures.ARCHITECTURES["plain_cnn"]
 
 
-@pytest.mark.parametrize("layout", ["a part per member", "one part of patches"])
-def test_stacked_convolutions_equal_lone_runs(plain_cnn, layout, monkeypatch):
+@pytest.mark.parametrize(
+    "layout,pool_gradient",
+    [
+        ("a part per member", "shared"),
+        ("one part of patches", "shared"),
+        ("a part per member", "single"),
+    ],
+)
+def test_stacked_convolutions_equal_lone_runs(plain_cnn, layout, pool_gradient, monkeypatch):
     if layout == "one part of patches":  # the batched product over all members' patches
         monkeypatch.setattr("models_zoo.stacked.parts_for", lambda members, conv: [members])
-    members = configs((4, 5, 6), model=plain_cnn, epochs=3, max_steps=40)
+    members = configs(
+        (4, 5, 6), model=plain_cnn, epochs=3, max_steps=40, pool_gradient=pool_gradient
+    )
     specs = resolve(CLASSES)
     alone = [run(c, specs) for c in members]
     for a, b in zip(alone, run_group(members, specs), strict=True):
