@@ -100,6 +100,8 @@ class Thumbnail:
     name: str
     src: str
     is_noise: bool = False
+    # What a highlight is painted on, where it is not the thumbnail itself.
+    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,12 @@ def dataset_groups(catalogue: list[Thumbnail]) -> list[DatasetGroup]:
             classes = catalogue
         else:
             classes = [
-                Thumbnail(key, name, dataset_image_url(key))
+                Thumbnail(
+                    key,
+                    name,
+                    dataset_image_url(key),
+                    template=reverse("api:dataset-class-template", args=[key]),
+                )
                 for key, name in datasets.dataset_classes(info.key)
             ]
         groups.append(DatasetGroup(info=info, classes=classes))

@@ -1,20 +1,25 @@
 """Datasets in a real browser, on a desktop and a phone: the dataset tabs of the Model Builder
 (reached with the keyboard), a dataset's defaults written into the settings and said, a mix
 of datasets named before anything is sent, and a digits run trained by a real worker showing
-its test accuracy and the confusion matrix of its held-out test images."""
+its test accuracy and the confusion matrix of its held-out test images; a digit class
+highlighted on its mean training image; test accuracy on the history and compare pages."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
+from drawing.models import Highlight
 from experiments.models import Experiment
 from experiments.views import SETTING_LABELS
 from models_zoo import config, datasets
 from tests.browser.test_builder import choose_epochs, log_in
+from tests.browser.test_builder_layout import finished_run
+from tests.browser.test_draw import page_problems, stroke
 from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window
 from tests.conftest import PASSWORD
 
@@ -171,4 +176,87 @@ def test_a_digits_run_shows_its_test_accuracy_and_confusion_matrix(
     page.keyboard.press("ArrowDown")
     expect(cells.nth(2)).to_be_focused()
     expect(tip).to_contain_text(f"true 7, predicted 3: {matrix[1][0]} image")
+    assert fits_the_window(page)
+
+
+def test_a_digit_class_is_highlighted_on_its_mean_training_image(
+    page: Page, live_server: Any, alice: Any
+) -> None:
+    problems = page_problems(page)
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    log_in(page, live_server.url, alice.username, PASSWORD)
+    page.get_by_role("button", name="Highlight a class").click()
+    choice = page.get_by_label("Class", exact=True)
+    expect(choice.locator("optgroup[label=Digits] option")).to_have_count(10)
+    choice.select_option("digits:3")
+    expect(page.locator("#draw-status")).to_have_text("3 has no highlight yet.")
+    # The grid's picture is the class's mean training image, which |r| is measured against.
+    assert any(url.endswith("/datasets/classes/digits:3/template.png") for url in asked), asked
+    page.get_by_label("Red: not part of the class").check()
+    stroke(page, "highlight-canvas", (1, 1), (1, 3))
+    page.get_by_role("button", name="Save highlight").click()
+    expect(page.locator("#draw-status")).to_have_text("Saved the highlight of 3.")
+    red = np.asarray(Highlight.objects.get(owner=alice, class_ref="digits:3").irrelevant)
+    assert red[:4, :5].sum() == red.sum() > 0
+    page.get_by_role("button", name="Close").click()
+    page.get_by_role("tab", name=re.compile("^Digits")).click()
+    expect(page.locator('.thumb[data-class="digits:3"]')).to_have_attribute(
+        "data-highlighted", "true"
+    )
+    assert problems == []
+
+
+def test_test_accuracy_on_the_history_and_compare_pages(
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
+) -> None:
+    shapes_run = finished_run(
+        alice, 1, ["box", "line"], training={"confusion": [[9, 1], [0, 10]], "test_confusion": []}
+    )
+    matrix = [[70, 10], [5, 75]]
+    digits_run = finished_run(
+        alice,
+        2,
+        ["box", "line"],
+        names={"box": "3", "line": "7"},
+        test_accuracy=0.90625,
+        training={"confusion": [[300, 20], [10, 310]], "test_confusion": matrix},
+    )
+    log_in(page, live_server.url, alice.username, PASSWORD)
+
+    # The builder's rows: the shapes' matrix is of the training images, there being no test.
+    row = page.locator(f"#experiment-{shapes_run.pk}")
+    expect(row.locator(".result-test")).to_have_count(0)
+    block = row.locator(".confusion-block")
+    expect(block).to_have_attribute("data-on", "training")
+    expect(block.locator("summary")).to_have_text("Confusion matrix on the 20 training images")
+    digits_row = page.locator(f"#experiment-{digits_run.pk}")
+    expect(digits_row.locator(".result-test")).to_have_text("test 90.6%")
+    expect(digits_row.locator(".confusion-block summary")).to_have_text(
+        "Confusion matrix on the 160 held-out test images"
+    )
+
+    # The history's rows and its table.
+    page.goto(f"{live_server.url}/history/")
+    expect(page.locator(f"#experiment-{digits_run.pk} .result-test")).to_have_text("test 90.6%")
+    expect(page.locator(f"#experiment-{shapes_run.pk} .result-test")).to_have_count(0)
+    assert fits_the_window(page)
+    page.goto(f"{live_server.url}/history/?view=table")
+    header = page.locator("#run-table thead").get_by_role("button", name="Test accuracy")
+    expect(header).to_be_visible()
+    cell = page.locator(f"#run-table tr[data-id='{digits_run.pk}'] td[data-key=test_accuracy]")
+    expect(cell).to_have_text("90.6%")
+    expect(
+        page.locator(f"#run-table tr[data-id='{shapes_run.pk}'] td[data-key=test_accuracy]")
+    ).to_have_text("\u2013")  # the dash of a missing figure
+    assert fits_the_window(page)
+
+    # The compare view: test accuracy beside accuracy and validation accuracy.
+    page.goto(f"{live_server.url}/compare/?ids={shapes_run.pk},{digits_run.pk}")
+    column = page.locator(f"#compare-grid th[data-id='{digits_run.pk}']")
+    expect(column.locator(".grid-sub")).to_have_text("accuracy 87.5%")
+    expect(column.locator(".grid-accuracies")).to_have_text("validation 75.0% · test 90.6%")
+    expect(
+        page.locator(f"#compare-grid th[data-id='{shapes_run.pk}'] .grid-accuracies")
+    ).to_have_text("validation 75.0%")
     assert fits_the_window(page)

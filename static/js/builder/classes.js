@@ -48,8 +48,14 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
     dataset: button.dataset.dataset || "shapes",
     noise: button.dataset.noise === "true",
     src: button.querySelector("img").getAttribute("src"),
+    // A dataset class is highlighted on its mean training image, not on its thumbnail.
+    template: button.dataset.template || null,
   }));
   const catalogue = known.filter((entry) => entry.dataset === "shapes");
+  // The other datasets' classes, by dataset: [[title, [{key, name}, …]], …].
+  const datasetClasses = Object.entries(settings.datasets || {})
+    .filter(([key]) => key !== "shapes")
+    .map(([key, dataset]) => [dataset.title, known.filter((entry) => entry.dataset === key)]);
 
   // Picked drawn classes whose thumbnails have not loaded yet: kept in storage meanwhile.
   let awaited = new Set();
@@ -174,6 +180,7 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
 
   return {
     catalogue,
+    datasetClasses,
     own,
     pickedByDataset,
     // The one dataset of the picked classes; null when none is picked or they mix datasets.
@@ -213,13 +220,14 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
       const shapeClass = own.get(ref) || known.find((entry) => entry.key === ref);
       return shapeClass ? shapeClass.name : ref;
     },
-    // The pixels of a catalogue shape (read from its thumbnail) or of a drawn class.
+    // The pixels of a catalogue shape (read from its thumbnail), of a dataset class (its
+    // mean training image) or of a drawn class.
     async pixelsOf(ref) {
       const drawn = own.get(ref);
       if (drawn) return drawn.pixels;
-      const shape = catalogue.find((entry) => entry.key === ref);
+      const shape = known.find((entry) => entry.key === ref);
       if (!shape) throw new Error(`No class ${ref}.`);
-      return pixelsFromImage(shape.src);
+      return pixelsFromImage(shape.template || shape.src);
     },
     // The user's drawn classes and highlights, from the API.
     async loadOwn() {

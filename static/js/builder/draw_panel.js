@@ -54,7 +54,8 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
     drawError.hidden = !message;
   }
 
-  // The classes to derive from and to highlight: the catalogue's, then the user's own.
+  // The classes to derive from and to highlight: the catalogue's, then the user's own (and,
+  // to highlight, the other datasets' classes).
   function fillSelects() {
     const options = (entries) => entries.map(([value, text]) => el("option", { value, text }));
     const own = Array.from(classes.own.values()).map((c) => [c.key, c.name]);
@@ -68,6 +69,9 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
     highlightSelect.replaceChildren(
       el("optgroup", { label: "Catalogue" }, ...options(paintable)),
       own.length ? el("optgroup", { label: "Your classes" }, ...options(own)) : null,
+      ...classes.datasetClasses.map(([title, entries]) =>
+        el("optgroup", { label: title }, ...options(entries.map((c) => [c.key, c.name]))),
+      ),
     );
     if (highlightRef) highlightSelect.value = highlightRef;
   }
