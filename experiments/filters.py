@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 
 from experiments.models import Experiment
+from models_zoo import datasets
 
 ORDERS = [("newest", "Newest first"), ("oldest", "Oldest first")]
 
@@ -60,6 +61,11 @@ class ExperimentFilterSet(django_filters.FilterSet):
     model = django_filters.CharFilter(field_name="model_name", max_length=40)
     tag = django_filters.CharFilter(method="filter_tag", max_length=40)
     kind = django_filters.ChoiceFilter(choices=Experiment.Kind.choices)
+    dataset = django_filters.ChoiceFilter(
+        choices=[(key, info.title) for key, info in datasets.DATASETS.items()],
+        method="filter_dataset",
+        help_text="Runs on this dataset's classes (shapes: the catalogue and drawn classes).",
+    )
     created_after = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", help_text="On or after this day."
     )
@@ -92,6 +98,16 @@ class ExperimentFilterSet(django_filters.FilterSet):
     def filter_tag(self, queryset: QuerySet[Experiment], name: str, value: str) -> QuerySet:
         # Tags are stored in lowercase: "Paper" finds the runs tagged paper.
         return json_list_has(queryset, "tags", value.lower())
+
+    def filter_dataset(self, queryset: QuerySet[Experiment], name: str, value: str) -> QuerySet:
+        # A run's classes are of one dataset, and a dataset's class keys start "<dataset>:"
+        # (as stored, a JSON list: '["digits:3", ...'). Shapes are the runs of no other.
+        others = [key for key in datasets.DATASETS if key != "shapes"]
+        if value in others:
+            return queryset.filter(class_keys__icontains=f'"{value}:')
+        for other in others:
+            queryset = queryset.exclude(class_keys__icontains=f'"{other}:')
+        return queryset
 
     def filter_order(self, queryset: QuerySet[Experiment], name: str, value: str) -> QuerySet:
         if value == "oldest":

@@ -202,3 +202,25 @@ def test_a_digits_run_needs_no_copies_check(alice: Any, settings: Any) -> None:
     settings.MAX_TRAINING_IMAGES = 2
     experiment = queued_run(alice, DIGITS_RUN)
     assert experiment.status == Experiment.Status.QUEUED
+
+
+def test_runs_filter_by_dataset(alice: Any, bob: Any, alice_api: APIClient) -> None:
+    digits = queued_run(alice, DIGITS_RUN)
+    decoy = queued_run(alice, DECOY_RUN)
+    box = queued_run(alice, TINY_MLP)
+    queued_run(bob, DIGITS_RUN)
+
+    def ids(url: str, dataset: str) -> set[int]:
+        response = alice_api.get(url, {"dataset": dataset})
+        assert response.status_code == 200, response.json()
+        body = response.json()
+        rows = body["results"] if "results" in body else body["rows"]
+        return {row["id"] for row in rows}
+
+    for url in ("/api/v1/experiments/", "/api/v1/history/table/"):
+        assert ids(url, "digits") == {digits.pk}
+        assert ids(url, "decoy") == {decoy.pk}
+        assert ids(url, "shapes") == {box.pk}
+        assert ids(url, "") == {digits.pk, decoy.pk, box.pk}
+    response = alice_api.get("/api/v1/experiments/", {"dataset": "mnist"})
+    assert response.status_code == 400 and "dataset" in response.json()
