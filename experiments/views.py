@@ -58,6 +58,7 @@ SETTING_LABELS = {
     "cnn_dense": "Dense units",
     "diversity": "Images per class",
     "diversity_starts": "Other starts",
+    "pool_gradient": "Max-pool gradient",
 }
 
 # The numeric settings under Advanced, in the order shown, each with what it does (the page

@@ -33,6 +33,7 @@ LIST = "/api/v1/experiments/"
         ({"cnn_dense": "wide"}, "cnn_dense", "whole number"),
         ({"diversity": 9}, "diversity", "at most 8"),
         ({"diversity_starts": "grey"}, "diversity_starts", "noise, kinds"),
+        ({"pool_gradient": "split"}, "pool_gradient", "shared, single"),
     ],
 )
 def test_bad_shapes_and_diversity_are_a_400_naming_the_field(

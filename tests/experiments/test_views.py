@@ -244,8 +244,9 @@ def test_builder_offers_the_paper_hyperparameters_within_bounds(alice_client):
     assert 'name="epochs_choice" value="100" checked' in html
     low, high = config.LIMITS["epochs"]
     assert f'min="{low}" max="{min(high, django_settings.MAX_EPOCHS)}"' in html
-    for name in ("objective", "max_steps", "optimizer", "copies", "clip", "seed"):
+    for name in ("objective", "max_steps", "optimizer", "copies", "clip", "seed", "pool_gradient"):
         assert f'for="{name}"' in html, f"the {name} field has no label"
+    assert '<option value="shared" selected>Every tied maximum</option>' in html
 
     page_settings = json.loads(
         re.search(

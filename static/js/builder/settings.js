@@ -206,6 +206,7 @@ export function setupSettings(settings, { classes, onStarted }) {
       clip: byId("clip").checked,
       highlight: highlightMethod(),
       diversity_starts: byId("diversity_starts").value,
+      pool_gradient: byId("pool_gradient").value,
     };
     for (const name of settings.shapeSettings[payload.model] || []) {
       const input = byId(name);
