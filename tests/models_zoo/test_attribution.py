@@ -12,6 +12,10 @@ and the black squares of occlusion can see the evidence of each.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -175,3 +179,15 @@ def test_region_share_is_the_absolute_share_inside_the_mask():
     values[5, 15], values[0, 0] = -3.0, 1.0
     assert region_share(values, REGION) == pytest.approx(0.75)
     assert region_share(np.zeros((28, 28)), REGION) is None
+
+
+def test_the_method_names_and_region_share_load_without_tensorflow():
+    code = (
+        "import sys; from models_zoo.attribution import METHODS, region_share; "
+        "print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[2]
+    output = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert output.stdout.strip() == "False"
