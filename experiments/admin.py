@@ -146,6 +146,7 @@ class ExperimentAdmin(ThumbnailAdmin):
                     "loss",
                     "val_accuracy",
                     "val_loss",
+                    "test_accuracy",
                     "history",
                     "training",
                     "cross_r",

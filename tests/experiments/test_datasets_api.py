@@ -4,6 +4,7 @@ mixed class keys."""
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -15,7 +16,7 @@ from rest_framework.test import APIClient
 from experiments import services
 from experiments.models import Experiment
 from models_zoo import datasets, render, shapes
-from tests.factories import TINY_MLP, queued_run
+from tests.factories import TINY_MLP, finished_run, queued_run
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +225,17 @@ def test_runs_filter_by_dataset(alice: Any, bob: Any, alice_api: APIClient) -> N
         assert ids(url, "") == {digits.pk, decoy.pk, box.pk}
     response = alice_api.get("/api/v1/experiments/", {"dataset": "mnist"})
     assert response.status_code == 400 and "dataset" in response.json()
+
+
+def test_exports_hold_the_test_accuracy(alice: Any, alice_api: APIClient) -> None:
+    digits = finished_run(alice, classes=["digits:4", "digits:9"], seed=5)
+    shapes_run = finished_run(alice, classes=["box", "line"], seed=5)
+    assert digits.test_accuracy is not None
+    response = alice_api.get("/api/v1/experiments/export/csv/")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    by_run = {int(row["experiment_id"]): row["test_accuracy"] for row in rows}
+    assert float(by_run[digits.pk]) == pytest.approx(digits.test_accuracy)
+    assert by_run[shapes_run.pk] == ""
+    body = alice_api.get("/api/v1/experiments/export/json/").json()
+    values = {row["id"]: row["test_accuracy"] for row in body}
+    assert values == {digits.pk: digits.test_accuracy, shapes_run.pk: None}
