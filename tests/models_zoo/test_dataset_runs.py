@@ -173,3 +173,30 @@ def test_stacked_members_get_the_test_figures_of_their_lone_runs(digits_run):
             alone.test_per_class_accuracy
         )
         assert member.training.test_accuracy is not None
+
+
+def test_the_corner_mask_of_decoy_digits_trains_with_either_highlight():
+    from models_zoo.pipeline import run
+
+    keys = ["decoy:0", "decoy:1", "decoy:7"]
+    specs = [
+        ClassSpec(
+            key=key,
+            name=key,
+            image=datasets.template(key),
+            irrelevant=datasets.default_irrelevant(key),
+        )
+        for key in keys
+    ]
+    shares = {}
+    for highlight in ("none", "rrr", "augment"):
+        config = RunConfig.from_dict(
+            {**TINY, "classes": keys, "epochs": 2, "highlight": highlight, "seed": 3}
+        )
+        result = run(config, specs)
+        assert result.training.test_accuracy is not None
+        assert result.training.test_accuracy > 0.8
+        shares[highlight] = np.mean([e.saliency_share for e in result.highlight_effects])
+    # The penalty keeps the gradient out of the corners (measured here: 0.036 of the
+    # saliency against 0.088 without it; the corners are 0.082 of the pixels).
+    assert shares["rrr"] < 0.6 * shares["none"]
