@@ -7,7 +7,8 @@
   rise with it and would stop the gradient where a ReLU is off); a convolution channel's is
   the mean of its pre-activation over all positions. Each step is the update generation
   uses, ``x += step_size * g / (rms(g) + 1e-5)`` per image, then clipped to [0, 1] unless
-  ``clip`` is off.
+  ``clip`` is off; a tied max-pool window sends its gradient to every tied maximum unless
+  ``pool_gradient`` is ``"single"`` (the run setting, as in generation).
 - ``first_layer_weights``: the first weighted layer's weights as images: a first dense layer
   on the 784 pixels gives one 28 x 28 image per unit; a first convolution gives its kernels
   **as they are** (``(filters, 3, 3)`` for the CNNs), to be enlarged for display.
@@ -16,16 +17,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from models_zoo.attribution import SIDE, kept
+from models_zoo.config import CHOICES
 
 UNIT_STEPS = 200
 UNIT_STEP_SIZE = 0.02
 RMS_EPSILON = 1e-5
+POOL_GRADIENTS = CHOICES["pool_gradient"]
 
 
 class Probe(NamedTuple):
@@ -62,16 +65,35 @@ def _chosen(probe: Probe, units: Sequence[int] | None) -> list[int]:
     return chosen
 
 
-def _scorer(model: Any, layer_name: str) -> Any:
+def _below(model: Any, layer: Any, shared: bool) -> Callable[[Any], Any]:
+    """The input of ``layer`` as a function of the image; with ``shared`` (a sequential
+    model with max pooling), tied maxima share the pooling gradient as in generation."""
+    from models_zoo.pooling import apply_layer, has_pooling
+    from models_zoo.tf_env import keras
+
+    if shared and has_pooling(model):
+        before = model.layers[: model.layers.index(layer)]
+
+        def through(x: Any) -> Any:
+            for lower in before:
+                x = apply_layer(lower, x, True)
+            return x
+
+        return through
+    sub = keras.Model(model.inputs[0], layer.input)
+    return lambda x: sub(x, training=False)
+
+
+def _scorer(model: Any, layer_name: str, shared: bool = False) -> Any:
     """A function from images ``(k, 28, 28, 1)`` to every unit's score ``(k, units)``."""
     from models_zoo.tf_env import keras, tf
 
     layer = model.get_layer(layer_name)
-    below = keras.Model(model.inputs[0], layer.input)
+    below = _below(model, layer, shared)
     conv = isinstance(layer, keras.layers.Conv2D)
 
     def scores(x: Any) -> Any:
-        h = below(x, training=False)
+        h = below(x)
         if conv:
             pre = layer.convolution_op(h, layer.kernel)
         else:
@@ -95,10 +117,10 @@ def unit_scores(
     return np.asarray(every)[np.arange(len(chosen)), chosen].astype(np.float64)
 
 
-def _maximizer(model: Any, layer_name: str) -> Any:
+def _maximizer(model: Any, layer_name: str, shared: bool) -> Any:
     from models_zoo.tf_env import tf
 
-    scores = _scorer(model, layer_name)
+    scores = _scorer(model, layer_name, shared)
     specs = [
         tf.TensorSpec([None, SIDE, SIDE, 1], tf.float32),
         tf.TensorSpec([None, None], tf.float32),
@@ -132,10 +154,13 @@ def maximize_units(
     start: str = "black",
     clip: bool = True,
     seed: int = 0,
+    pool_gradient: str = "shared",
 ) -> np.ndarray:
     """One image per unit (every unit of the layer by default), ``(k, 28, 28)`` float32,
     from a ``start`` of ``"black"``, ``"white"``, ``"noise"`` or ``"noise_blur"`` (the
-    random ones drawn from ``seed``, the same draw for every unit)."""
+    random ones drawn from ``seed``, the same draw for every unit). ``pool_gradient`` is the
+    run setting of that name: ``"shared"`` sends a tied max-pool window's gradient to every
+    tied maximum (from a black start every window is tied), ``"single"`` to one."""
     from models_zoo.generation import initial_images
     from models_zoo.tf_env import tf
 
@@ -143,10 +168,14 @@ def maximize_units(
     chosen = _chosen(probe, units)
     if steps < 0 or step_size <= 0:
         raise ValueError("steps: at least 0, with a step_size above 0")
+    if pool_gradient not in POOL_GRADIENTS:
+        raise ValueError(f"pool_gradient: one of {POOL_GRADIENTS}, not {pool_gradient!r}")
+    shared = pool_gradient == "shared"
     first = initial_images(start, 1, seed)
     x = np.repeat(first, len(chosen), axis=0)[..., np.newaxis]
     onehot = np.eye(probe.units, dtype=np.float32)[chosen]
-    run = kept(model, f"maximize:{layer_name}", lambda: _maximizer(model, layer_name))
+    key = f"maximize:{layer_name}:{pool_gradient}"
+    run = kept(model, key, lambda: _maximizer(model, layer_name, shared))
     out = run(tf.constant(x), tf.constant(onehot), steps, step_size, clip)
     return np.asarray(out)[..., 0].astype(np.float32)
 

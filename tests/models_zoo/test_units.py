@@ -19,10 +19,17 @@ from models_zoo.units import (
 
 
 def seeded(name: str, sizes: dict) -> object:
+    """A model with Keras' seeded weights and small positive biases (Keras starts them at
+    zero, which would leave a black image with no gradient through the ReLUs)."""
     from models_zoo.tf_env import seed_everything
 
     seed_everything(0)
-    return architectures.build(name, 3, sizes)
+    model = architectures.build(name, 3, sizes)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if getattr(layer, "use_bias", False):
+            layer.bias.assign(rng.uniform(0.0, 0.1, layer.bias.shape).astype(np.float32))
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +74,25 @@ def test_a_convolution_channels_grid_raises_their_mean_scores_from_noise(cnn):
     assert np.all(after > before), (before, after)
 
 
+def test_tied_pooling_windows_share_the_gradient_as_in_generation(cnn):
+    name = layers(cnn)[2].name  # the dense layer past the max pooling
+    one_step = {"steps": 1, "clip": False}
+    shared = maximize_units(cnn, name, [0, 1], **one_step)
+    single = maximize_units(cnn, name, [0, 1], pool_gradient="single", **one_step)
+    assert np.abs(shared - single).max() > 1e-3  # from black every window is tied
+    noisy = {"start": "noise", "seed": 1, **one_step}
+    np.testing.assert_allclose(
+        maximize_units(cnn, name, [0, 1], **noisy),
+        maximize_units(cnn, name, [0, 1], pool_gradient="single", **noisy),
+        atol=1e-5,
+    )
+
+
 def test_a_layers_grid_is_one_compiled_loop_reused_for_other_units(mlp):
     name = layers(mlp)[0].name
     maximize_units(mlp, name, steps=3)
     maximize_units(mlp, name, [1, 4], steps=5, step_size=0.05)
-    compiled = kept(mlp, f"maximize:{name}", lambda: None)
+    compiled = kept(mlp, f"maximize:{name}:shared", lambda: None)
     assert compiled.experimental_get_tracing_count() == 1
 
 
@@ -103,5 +124,7 @@ def test_bad_choices_are_refused_naming_the_field(mlp):
         maximize_units(mlp, "flatten")
     with pytest.raises(ValueError, match="units"):
         maximize_units(mlp, "logits", [3])
+    with pytest.raises(ValueError, match="pool_gradient"):
+        maximize_units(mlp, "logits", pool_gradient="all")
     with pytest.raises(ValueError, match="layer_name"):
         feature_maps(mlp, "nowhere", np.zeros((28, 28)))
