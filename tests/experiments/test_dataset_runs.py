@@ -72,3 +72,24 @@ def test_a_shapes_run_has_no_test_accuracy(alice: Any, alice_api: APIClient) -> 
     assert experiment.training["test_per_class_accuracy"] == []
     body = alice_api.get(f"/api/v1/experiments/{experiment.pk}/").json()
     assert body["test_accuracy"] is None
+
+
+def test_a_sweep_group_on_digits_stores_each_members_test_accuracy(
+    alice: Any, alice_api: APIClient
+) -> None:
+    # Imported here: the sweeps app is a feature above the runs.
+    from sweeps import services as sweeps
+    from sweeps import tasks as sweep_tasks
+
+    sweep = sweeps.sweep_create(user=alice, config=TINY_DIGITS, seeds=2, vary=None)
+    ids = list(sweep.members.order_by("position").values_list("experiment_id", flat=True))
+    assert sweep_tasks.train_group(ids) == "done 2 of 2"
+    runs = list(Experiment.objects.filter(pk__in=ids).order_by("seed"))
+    for run in runs:
+        assert run.status == Experiment.Status.DONE, run.error
+        confusion = np.asarray(run.training["test_confusion"])
+        assert confusion.shape == (2, 2)
+        assert run.test_accuracy == pytest.approx(np.trace(confusion) / confusion.sum())
+    body = alice_api.get(f"/api/v1/sweeps/{sweep.pk}/").json()
+    mean = float(np.mean([run.test_accuracy for run in runs]))
+    assert body["groups"][0]["mean_test_accuracy"] == pytest.approx(mean)
