@@ -203,6 +203,15 @@ def dataset_groups(catalogue: list[Thumbnail]) -> list[DatasetGroup]:
     return groups
 
 
+def _default_mask(group: DatasetGroup) -> list[list[int]] | None:
+    """The pixels a dataset marks as not mattering for its classes (one mask for all of
+    them), which its runs use until a class is highlighted; None for most datasets."""
+    if group.key == "shapes" or not group.classes:
+        return None
+    mask = datasets.default_irrelevant(group.classes[0].key)
+    return None if mask is None else (np.asarray(mask) > 0.5).astype(int).tolist()
+
+
 def _dataset_settings(groups: list[DatasetGroup]) -> dict[str, Any]:
     """What the page script needs of each dataset: its classes, defaults and words."""
     return {
@@ -212,6 +221,7 @@ def _dataset_settings(groups: list[DatasetGroup]) -> dict[str, Any]:
             "templateNote": group.info.template_note,
             "defaults": dict(group.info.defaults),
             "classes": [thumbnail.key for thumbnail in group.classes],
+            "defaultMask": _default_mask(group),
         }
         for group in groups
     }

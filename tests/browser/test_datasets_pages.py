@@ -199,6 +199,15 @@ def test_a_digit_class_is_highlighted_on_its_mean_training_image(
     expect(page.locator("#draw-status")).to_have_text("Saved the highlight of 3.")
     red = np.asarray(Highlight.objects.get(owner=alice, class_ref="digits:3").irrelevant)
     assert red[:4, :5].sum() == red.sum() > 0
+
+    # A decoy digit starts from its dataset's own mask, the four corners its runs ignore.
+    choice.select_option("decoy:3")
+    expect(page.locator("#draw-status")).to_contain_text("the red is its dataset's own mask")
+    page.get_by_role("button", name="Save highlight").click()
+    expect(page.locator("#draw-status")).to_have_text("Saved the highlight of 3 (decoy).")
+    saved = np.asarray(Highlight.objects.get(owner=alice, class_ref="decoy:3").irrelevant)
+    assert np.array_equal(saved, datasets.default_irrelevant("decoy:3"))
+
     page.get_by_role("button", name="Close").click()
     page.get_by_role("tab", name=re.compile("^Digits")).click()
     expect(page.locator('.thumb[data-class="digits:3"]')).to_have_attribute(

@@ -188,6 +188,11 @@ export function setupClasses(settings, { onSelectionChange, actions }) {
       const groups = pickedByDataset();
       return groups.length === 1 ? groups[0][0] : null;
     },
+    // The mask of pixels a class's dataset marks as not mattering, or null.
+    defaultMaskOf(ref) {
+      const entry = known.find((candidate) => candidate.key === ref);
+      return (entry && settings.datasets?.[entry.dataset]?.defaultMask) || null;
+    },
     // Why the picked classes cannot train together, naming them; null when they can.
     mixText() {
       const groups = pickedByDataset();

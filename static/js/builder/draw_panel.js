@@ -137,13 +137,17 @@ export function setupDrawPanel(settings, { classes, onClassesChange }) {
     try {
       const background = await classes.pixelsOf(ref);
       if (highlightRef !== ref) return;
+      // A dataset's own mask (the decoy digits' corners) is what its runs use until the
+      // class is highlighted: the grid starts from it, in red.
+      const own = existing ? null : classes.defaultMaskOf(ref);
       maskGrid.reset(
-        { relevant: existing && existing.relevant, irrelevant: existing && existing.irrelevant },
+        { relevant: existing && existing.relevant, irrelevant: existing ? existing.irrelevant : own },
         background,
       );
-      drawStatus.textContent = existing
-        ? `${classes.label(ref)} has a highlight: change it and save.`
-        : `${classes.label(ref)} has no highlight yet.`;
+      if (existing) drawStatus.textContent = `${classes.label(ref)} has a highlight: change it and save.`;
+      else if (own) {
+        drawStatus.textContent = `${classes.label(ref)} has no highlight yet: the red is its dataset's own mask, which its runs use until you save one.`;
+      } else drawStatus.textContent = `${classes.label(ref)} has no highlight yet.`;
     } catch (error) {
       showError(error.message);
     }
