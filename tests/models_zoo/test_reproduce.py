@@ -184,6 +184,8 @@ def test_the_variants_set_threshold_and_pool_gradient():
     assert late.threshold == 0.999 and late.pool_gradient == "single"
     with pytest.raises(ValueError, match="threshold variant"):
         reproduce.run_config(cnn, 0, threshold_variant="2015")
+    with pytest.raises(ValueError, match="pool_gradient"):
+        reproduce.run_config(cnn, 0, pool_gradient="split")
 
 
 def test_setups_follow_the_papers_figures():
