@@ -87,6 +87,15 @@ def test_digit_classes_apply_their_defaults_and_a_mix_is_named(
     for name, value in DIGITS.defaults.items():
         expect_setting(page, name, value)
         expect(status).to_contain_text(f"{SETTING_LABELS[name]} {shown(value)}")
+    # A reload keeps the picked classes: their tab is shown and their defaults applied again.
+    page.reload()
+    expect(page.get_by_role("tab", name=re.compile("^Digits"))).to_have_attribute(
+        "aria-selected", "true"
+    )
+    expect(zero).to_have_attribute("aria-pressed", "true")
+    expect(status).to_contain_text("Settings for Digits applied:")
+    for name, value in DIGITS.defaults.items():
+        expect_setting(page, name, value)
     # "Show them" opens the advanced settings at a field the dataset set.
     page.get_by_role("button", name="Show them").click()
     expect(page.locator("#advanced")).to_have_attribute("open", "")
