@@ -279,7 +279,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"{_verdict(checks['shortcut_taken'])}; penalty within "
         f"{checks['penalty_within_points']:g} points of clean training: "
         f"{_verdict(checks['penalty_near_clean'])}"
-        + ("" if gap is None else f" ({gap:+.1f} points)")
+        + ("" if gap is None else f" ({abs(gap):.1f} points {'below' if gap >= 0 else 'above'})")
     )
     return "\n".join(lines)
 
