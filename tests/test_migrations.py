@@ -96,3 +96,56 @@ def test_moving_the_models_to_their_apps_keeps_every_row() -> None:
     # Deleting a user still removes what is theirs, through the moved foreign keys.
     moved_class.owner.delete()
     assert not ShapeClass.objects.exists() and not SavedComparison.objects.exists()
+
+
+BEFORE_POOL_GRADIENT = [
+    ("experiments", "0011_experiment_test_accuracy"),
+    ("sweeps", "0002_drain_schedule"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_runs_stored_before_the_pool_gradient_setting_keep_the_rule_they_ran_with() -> None:
+    old = _migrate(BEFORE_POOL_GRADIENT)
+    user = old.get_model("auth", "User").objects.create(username="dana", password="x")
+    Experiment = old.get_model("experiments", "Experiment")
+
+    def stored(number: int, model: str, config: dict[str, Any]) -> int:
+        row = Experiment.objects.create(
+            owner_id=user.pk,
+            number=number,
+            config={"classes": ["box", "line"], "model": model, **config},
+            model_name=model,
+            class_keys=["box", "line"],
+            seed=number,
+            status="done",
+        )
+        return int(row.pk)
+
+    old_cnn = stored(1, "cnn", {})
+    old_mlp = stored(2, "mlp", {})
+    new_cnn = stored(3, "cnn", {"pool_gradient": "shared"})
+    Sweep = old.get_model("sweeps", "Sweep")
+    fields = {"owner_id": user.pk, "seeds": 2}
+    numbers = iter(range(1, 10))
+    cnn_sweep = Sweep.objects.create(
+        number=next(numbers), config={"model": "cnn"}, vary={}, **fields
+    )
+    varied = Sweep.objects.create(
+        number=next(numbers), config={"model": "mlp"}, vary={"model": ["mlp", "cnn"]}, **fields
+    )
+    mlp_sweep = Sweep.objects.create(
+        number=next(numbers), config={"model": "mlp"}, vary={}, **fields
+    )
+
+    _migrate(_latest())
+
+    from experiments.models import Experiment as Current
+    from sweeps.models import Sweep as CurrentSweep
+
+    assert Current.objects.get(pk=old_cnn).config["pool_gradient"] == "single"
+    assert "pool_gradient" not in Current.objects.get(pk=old_mlp).config
+    assert Current.objects.get(pk=new_cnn).config["pool_gradient"] == "shared"
+    assert CurrentSweep.objects.get(pk=cnn_sweep.pk).config["pool_gradient"] == "single"
+    assert CurrentSweep.objects.get(pk=varied.pk).config["pool_gradient"] == "single"
+    assert "pool_gradient" not in CurrentSweep.objects.get(pk=mlp_sweep.pk).config
