@@ -320,7 +320,9 @@ else:
 MAX_EPOCHS = env_int("MAX_EPOCHS", 500, minimum=1)
 MAX_CLASSES = env_int("MAX_CLASSES", 19, minimum=2)
 MAX_STEPS = env_int("MAX_STEPS", 5000, minimum=1)
-MAX_ACTIVE_EXPERIMENTS = env_int("MAX_ACTIVE_EXPERIMENTS", 3, minimum=1)
+# Four: the largest one-click scenario (the decoy benchmark: plain, penalty, augmentation and
+# clean) queues four runs at once, whole or not at all.
+MAX_ACTIVE_EXPERIMENTS = env_int("MAX_ACTIVE_EXPERIMENTS", 4, minimum=1)
 # Reliability: every worker process checks this often (seconds) that the experiment it runs
 # is alive (a heartbeat) and fails others' experiments whose heartbeat is older than
 # HEARTBEAT_TIMEOUT: their worker died (killed, out of memory, machine gone).

@@ -89,3 +89,11 @@ def test_every_scenarios_runs_are_valid_configurations() -> None:
         configs = scenario.configs(seed=7)
         assert len(configs) == len(scenario.runs)
         assert all(config["seed"] == 7 for config in configs)
+
+
+def test_every_scenario_fits_under_the_default_active_run_limit() -> None:
+    from shapeshop_site import settings as site_settings
+
+    largest = max(len(scenario.runs) for scenario in SCENARIOS.values())
+    assert largest == 4
+    assert site_settings.MAX_ACTIVE_EXPERIMENTS >= largest
