@@ -108,7 +108,10 @@ def test_generation_and_training_options_match_lone_runs(changes):
     members = configs((2, 9), **changes)
     specs = resolve(CLASSES)
     for a, b in zip([run(c, specs) for c in members], run_group(members, specs), strict=True):
-        assert_same(a, b)
+        # oneDNN picks its kernels by processor, so the stacked batched products and a lone
+        # run's products round differently on some machines; an image that barely matches its
+        # template (|r| about 0.03, a diverse start) then moves |r| by a few thousandths.
+        assert_same(a, b, r_tolerance=5e-3)
 
 
 def marked_box() -> list[ClassSpec]:
