@@ -1,6 +1,7 @@
 """The decoy digits table, timed: 4 methods x 3 seeds with the MLP (run by hand)
 
-    .venv/bin/python bench/bench_decoy.py [--seeds 3] [--model mlp] [--epochs N] [--json]
+    .venv/bin/python bench/bench_decoy.py [--seeds 3] [--model mlp] [--epochs N]
+        [--validation SHARE] [--json]
 
 Runs what ``python -m models_zoo decoy`` runs (plain, penalty, augmentation and clean
 training, each a whole ``pipeline.run`` with image generation), in one process, and prints
@@ -35,7 +36,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--model", default="mlp")
-    parser.add_argument("--epochs", type=int, default=None, help="default: the dataset's")
+    parser.add_argument("--epochs", type=int, default=decoy.DECOY_EPOCHS)
+    parser.add_argument("--validation", type=float, default=decoy.DECOY_VALIDATION_SPLIT)
     parser.add_argument("--lam", type=float, default=decoy.DECOY_LAMBDA)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -45,6 +47,7 @@ def main() -> int:
         seeds=tuple(range(args.seeds)),
         highlight_lambda=args.lam,
         epochs=args.epochs,
+        validation_split=args.validation,
     )
     load_before = load_average()
     began = time.perf_counter()

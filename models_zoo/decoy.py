@@ -10,8 +10,10 @@ decoy test set, where a 4x4 corner patch shows the grey of a random digit:
   another training image (``RunConfig.highlight = "augment"``);
 - ``clean``: plain training on the same digits without patches, the ceiling to compare with.
 
-Every run is a :func:`models_zoo.pipeline.run` with the dataset's defaults (batch, epochs,
-validation share); the runs on decoy digits carry the corner mask as each class's red region.
+Every run is a :func:`models_zoo.pipeline.run` with the dataset's batch and optimizer but
+trained to convergence on every training image (:data:`DECOY_EPOCHS` epochs, no validation
+share), as Ross et al. trained theirs; the runs on decoy digits carry the corner mask as each
+class's red region.
 Per method the report gives the training accuracy, the decoy-test accuracy (mean ± sd and
 per seed), the training time, and the share of saliency on the patches, beside the figures
 of Ross et al. :func:`collect` trains (TensorFlow inside); :func:`summarise` and
@@ -50,6 +52,13 @@ DECOY_LAMBDA = 0.1
 # the decoy test set) and the penalty comes within this many points of clean training.
 SHORTCUT_AT_MOST = 0.70
 PENALTY_WITHIN_POINTS = 3.0
+# How the benchmark trains: to convergence (training accuracy 1.000, where Ross et al.'s MLP
+# reached 0.997) on all 4,000 training digits, none held out, since the decoy test set is the
+# measure. At the dataset's defaults (10 epochs, a tenth held out) plain training stops at
+# 0.976 on its training digits, before it has leant on the patches as far as it will; from
+# 100 epochs on its decoy accuracy no longer moves (docs/decoy.md).
+DECOY_EPOCHS = 100
+DECOY_VALIDATION_SPLIT = 0.0
 # Ross et al. (2017), their MLP on decoy MNIST; and another reimplementation of the same.
 REFERENCES: dict[str, dict[str, float]] = {
     "Ross et al. 2017": {"train_accuracy": 0.997, "none": 0.516, "rrr": 0.961, "clean": 0.961},
@@ -62,12 +71,13 @@ RunCallback = Callable[[int, int, dict[str, Any]], None]
 @dataclass(frozen=True)
 class Plan:
     """What one benchmark trains: the model, the seeds, and settings that differ from the
-    dataset's defaults (``None`` keeps the default)."""
+    dataset's defaults (``None`` keeps the dataset's default)."""
 
     model: str = "mlp"
     seeds: tuple[int, ...] = (0, 1, 2)
     highlight_lambda: float = DECOY_LAMBDA
-    epochs: int | None = None
+    epochs: int | None = DECOY_EPOCHS
+    validation_split: float | None = DECOY_VALIDATION_SPLIT
     max_steps: int | None = None
 
 
@@ -95,6 +105,8 @@ def run_config(method: str, seed: int, plan: Plan) -> tuple[RunConfig, list[Clas
     }
     if plan.epochs is not None:
         settings["epochs"] = plan.epochs
+    if plan.validation_split is not None:
+        settings["validation_split"] = plan.validation_split
     if plan.max_steps is not None:
         settings["max_steps"] = plan.max_steps
     config = RunConfig.from_dict(settings)
@@ -294,6 +306,17 @@ def _whole_number(field: str, value: Any, low: int, high: int) -> int:
     return number
 
 
+def _share(field: str, value: Any) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise ConfigError(field, f"must be a number, not {value!r}") from None
+    low, high = LIMITS["validation_split"]
+    if not low <= number <= high:
+        raise ConfigError(field, f"must be from {low:g} to {high:g}, not {number:g}")
+    return number
+
+
 def plan_from_args(args: argparse.Namespace) -> Plan:
     """A checked plan from the command line; a bad value is a ``ConfigError`` naming the
     option, which the command line prints as one line with exit status 2."""
@@ -312,12 +335,14 @@ def plan_from_args(args: argparse.Namespace) -> Plan:
     if not low <= lam <= high:
         raise ConfigError("lambda", f"must be from {low:g} to {high:g}, not {lam:g}")
     epochs = None if args.epochs is None else _whole_number("epochs", args.epochs, 1, 1000)
+    validation = None if args.validation is None else _share("validation", args.validation)
     steps = None if args.max_steps is None else _whole_number("max_steps", args.max_steps, 1, 20000)
     return Plan(
         model=args.model,
         seeds=tuple(range(first, first + seeds)),
         highlight_lambda=lam,
         epochs=epochs,
+        validation_split=validation,
         max_steps=steps,
     )
 
@@ -348,7 +373,14 @@ def add_parser(commands: Any) -> None:
         default=DECOY_LAMBDA,
         help=f"the penalty's lambda (default {DECOY_LAMBDA:g})",
     )
-    parser.add_argument("--epochs", default=None, help="training epochs (default: the dataset's)")
+    parser.add_argument(
+        "--epochs", default=DECOY_EPOCHS, help=f"training epochs (default {DECOY_EPOCHS})"
+    )
+    parser.add_argument(
+        "--validation",
+        default=DECOY_VALIDATION_SPLIT,
+        help=f"share of the training digits held out (default {DECOY_VALIDATION_SPLIT:g})",
+    )
     parser.add_argument(
         "--max-steps", default=None, help="iteration cap of image generation (default 2000)"
     )

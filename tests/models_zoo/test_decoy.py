@@ -34,6 +34,7 @@ def test_the_json_has_one_entry_per_method_with_its_seeds(report: dict[str, Any]
     assert report["highlight_lambda"] == decoy.DECOY_LAMBDA
     assert report["settings"]["epochs"] == 2
     assert report["settings"]["batch_size"] == datasets.DATASETS["decoy"].defaults["batch_size"]
+    assert report["settings"]["validation_split"] == decoy.DECOY_VALIDATION_SPLIT == 0.0
     assert report["patch_area_share"] == pytest.approx(64 / 784)
     for entry in report["methods"]:
         assert entry["seeds"] == [3]
@@ -97,6 +98,8 @@ def test_the_table_names_every_method_and_the_references(capsys: Any) -> None:
         (["--lambda", "much"], "lambda"),
         (["--lambda", "-1"], "lambda"),
         (["--epochs", "0"], "epochs"),
+        (["--validation", "0.9"], "validation"),
+        (["--validation", "some"], "validation"),
     ],
 )
 def test_bad_arguments_name_the_option(argv: list[str], field: str, capsys: Any) -> None:
@@ -128,3 +131,18 @@ def test_the_saliency_share_is_where_the_model_looks() -> None:
     # Equal weight everywhere: the share is the corners' share of the pixels.
     even = decoy.saliency_share(_linear_model(np.ones((28, 28))), images, labels)
     assert even == pytest.approx(64 / 784, rel=1e-4)
+
+
+def test_the_benchmark_trains_to_convergence_on_every_training_digit() -> None:
+    config, specs = decoy.run_config("none", 0, decoy.Plan())
+    assert (config.epochs, config.validation_split) == (decoy.DECOY_EPOCHS, 0.0)
+    assert config.batch_size == datasets.DATASETS["decoy"].defaults["batch_size"]
+    assert all(spec.irrelevant is not None for spec in specs)
+    kept = decoy.Plan(epochs=None, validation_split=None)
+    config, specs = decoy.run_config("clean", 0, kept)
+    defaults = datasets.DATASETS["digits"].defaults
+    assert (config.epochs, config.validation_split) == (
+        defaults["epochs"],
+        defaults["validation_split"],
+    )
+    assert all(spec.irrelevant is None for spec in specs)
