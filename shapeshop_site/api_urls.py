@@ -16,6 +16,7 @@ from accounts.api_urls import urlpatterns as accounts_api
 from drawing.api_urls import urlpatterns as drawing_api
 from experiments.api.urls import urlpatterns as experiments_api
 from history.api_urls import urlpatterns as history_api
+from inspector.api_urls import urlpatterns as inspector_api
 from studies.urls import urlpatterns as studies_api
 from sweeps.api_urls import urlpatterns as sweeps_api
 
@@ -61,6 +62,7 @@ urlpatterns = [
     path("", ApiRootView.as_view(), name="root"),
     *accounts_api,
     *experiments_api,
+    *inspector_api,
     *drawing_api,
     *history_api,
     *studies_api,

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "accounts",
     "studies",
     "sweeps",
+    "inspector",
 ]
 
 MIDDLEWARE = [
@@ -379,6 +380,8 @@ REST_FRAMEWORK = {
         "image_convert": env_str("IMAGE_CONVERT_RATE", "30/minute"),
         # The builder asks for an estimate as settings change (debounced), per user.
         "experiment_estimate": env_str("EXPERIMENT_ESTIMATE_RATE", "240/minute"),
+        # The probe answers a drawing as it is drawn (numpy, a few ms): ten requests a second.
+        "probe": env_str("PROBE_RATE", "600/minute"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Rate limits count per client address as TRUSTED_PROXIES defines it; left unset, DRF

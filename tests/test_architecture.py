@@ -26,10 +26,11 @@ APPS = (
     "accounts",
     "studies",
     "sweeps",
+    "inspector",
     "shapeshop_site",
     "models_zoo",
 )
-FEATURES = ("drawing", "history", "accounts", "studies", "sweeps")
+FEATURES = ("drawing", "history", "accounts", "studies", "sweeps", "inspector")
 MAX_LINES = 500
 # Not the project's own modules, or not held to the rules: tests, migrations, tooling.
 SKIPPED_DIRS = {"tests", "migrations", "node_modules", "__pycache__"}

@@ -1,0 +1,15 @@
+"""Routes of the "inside the model" API, part of /api/v1/ (URL names in ``api``)."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from inspector import api
+
+urlpatterns = [
+    path(
+        "experiments/<int:pk>/probe/",
+        api.ExperimentProbeView.as_view(),
+        name="experiment-probe",
+    ),
+]
