@@ -23,7 +23,16 @@ from models_zoo import probe
 from models_zoo.config import RunConfig
 
 # What the probe reads of a row: its state, settings and weights, none of its results.
-PROBE_FIELDS = ("id", "owner", "status", "config", "model_name", "class_keys", "weights")
+PROBE_FIELDS = (
+    "id",
+    "owner",
+    "status",
+    "config",
+    "model_name",
+    "class_keys",
+    "weights",
+    "weights_sha256",
+)
 
 
 class NotProbeable(Exception):
@@ -45,7 +54,7 @@ class ProbeAnswer:
 
 def probeable_experiments(*, user: AbstractBaseUser) -> QuerySet[Experiment]:
     """The user's experiments with only what the probe needs; another user's are absent."""
-    return Experiment.objects.filter(owner=user).only(*PROBE_FIELDS, "weights_sha256")
+    return Experiment.objects.filter(owner=user).only(*PROBE_FIELDS)
 
 
 def _network(experiment: Experiment, config: dict[str, Any]) -> probe.Network:
