@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from inspector import api
+from inspector import api, attributions_api
 
 urlpatterns = [
     path(
         "experiments/<int:pk>/probe/",
         api.ExperimentProbeView.as_view(),
         name="experiment-probe",
+    ),
+    path(
+        "experiments/<int:pk>/attributions/",
+        attributions_api.ExperimentAttributionView.as_view(),
+        name="experiment-attributions",
     ),
 ]

@@ -1,0 +1,146 @@
+"""Writes of the "inside the model" features: asking the worker for an attribution map.
+
+A request for a map checks what it can without TensorFlow (the class, the method, the image
+reference, a convolution for grad_cam, a finished run with stored weights), then finds or
+makes the map's row. A new row is ``pending`` and its task goes to the workers after commit;
+a row already pending is not sent again (unless it was sent long ago and its worker must have
+died); a finished row is simply returned. Nothing here imports TensorFlow.
+
+An ``image`` index is checked for form here and against the training set in the task, which
+rebuilds that set from the run's settings (the web process cannot do it cheaply): an index
+past its end leaves the row ``failed`` with ``error_field`` "image", answered as a 400.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from experiments.models import Experiment
+from inspector.models import TEMPLATE_IMAGE, AttributionMap
+from models_zoo import architectures
+from models_zoo.attribution import METHODS
+from models_zoo.config import RunConfig
+
+ATTRIBUTION_TASK_PATH = "inspector.tasks.compute_attribution"
+# A pending map whose task was sent this long ago is sent again: its worker must have died.
+RESEND_AFTER = timedelta(minutes=10)
+_INDEX = re.compile(r"[0-9]{1,7}")
+
+
+class NoStoredModel(Exception):
+    """The run has no stored model to look inside: not finished, or no weights kept."""
+
+    http_status = 409
+
+
+def has_convolution(experiment: Experiment) -> bool:
+    """Whether the run's model has a convolution layer, read from its layer plan."""
+    config = RunConfig.with_defaults(experiment.config)
+    try:
+        plan = architectures.plan(experiment.model_name, len(experiment.class_keys), config)
+    except KeyError:
+        return False
+    return any(layer.kind == "conv2d" for layer in plan)
+
+
+def _check_request(
+    experiment: Experiment, class_key: str | None, method: str | None, image: str
+) -> None:
+    keys = [str(key) for key in experiment.class_keys]
+    errors: dict[str, list[str]] = {}
+    if class_key not in keys:
+        given = "A class is required" if not class_key else f"{class_key!r} is not a class"
+        errors["class"] = [f"{given} of this run; choose one of {', '.join(keys)}"]
+    if method not in METHODS:
+        given = "A method is required" if not method else f"{method!r} is not a method"
+        errors["method"] = [f"{given}; choose one of {', '.join(METHODS)}"]
+    elif method == "grad_cam" and not has_convolution(experiment):
+        errors["method"] = [
+            f"grad_cam needs a convolution layer; this run's {experiment.model_name} has none"
+        ]
+    if image != TEMPLATE_IMAGE and not _INDEX.fullmatch(image):
+        errors["image"] = [
+            f"{image!r} is no image of this run; send {TEMPLATE_IMAGE!r} or the index of a "
+            "training image (0, 1, ...)"
+        ]
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_stored_model(experiment: Experiment) -> None:
+    """Raises ``NoStoredModel`` unless the run is finished with its weights kept (their hash
+    is checked by the task that loads them)."""
+    if experiment.status != Experiment.Status.DONE:
+        raise NoStoredModel(
+            f"Only a finished experiment can be looked inside; this one is {experiment.status}."
+        )
+    if not experiment.weights.name or not experiment.weights_sha256:
+        raise NoStoredModel("This experiment has no stored weights to look inside.")
+
+
+def enqueue_attribution(*, map_id: int) -> None:
+    async_task(ATTRIBUTION_TASK_PATH, map_id, task_name=f"attribution-{map_id}")
+
+
+@transaction.atomic
+def attribution_request(
+    *,
+    experiment: Experiment,
+    class_key: str | None,
+    method: str | None,
+    image: str | None = None,
+) -> AttributionMap:
+    """The map of ``method`` for ``class_key`` on ``image`` ("template" by default, or a
+    training index) of the user's ``experiment``: found, or made pending and sent to the
+    workers. Bad fields are a ValidationError naming them; a run without a stored model is
+    ``NoStoredModel`` (409)."""
+    image = TEMPLATE_IMAGE if image is None else image
+    _check_request(experiment, class_key, method, image)
+    check_stored_model(experiment)
+    row, created = AttributionMap.objects.get_or_create(
+        experiment=experiment,
+        class_key=class_key,
+        method=method,
+        image=str(int(image)) if image != TEMPLATE_IMAGE else image,
+    )
+    now = timezone.now()
+    if not created:
+        resent = AttributionMap.objects.filter(
+            pk=row.pk, status=AttributionMap.Status.PENDING, queued_at__lt=now - RESEND_AFTER
+        ).update(queued_at=now)
+        if not resent:
+            return row
+        row.queued_at = now
+    map_id = row.pk
+    transaction.on_commit(lambda: enqueue_attribution(map_id=map_id))
+    return row
+
+
+def attribution_finish(*, map_id: int, values: list[list[float]], image_class: str) -> bool:
+    """Stores a pending map's values; False when the row is gone or not pending any more."""
+    return bool(
+        AttributionMap.objects.filter(pk=map_id, status=AttributionMap.Status.PENDING).update(
+            status=AttributionMap.Status.DONE,
+            values=values,
+            image_class=image_class,
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def attribution_fail(*, map_id: int, error: str, field: str = "") -> bool:
+    """Marks a pending map failed with a message, and the request ``field`` it is about."""
+    return bool(
+        AttributionMap.objects.filter(pk=map_id, status=AttributionMap.Status.PENDING).update(
+            status=AttributionMap.Status.FAILED,
+            error=error,
+            error_field=field,
+            finished_at=timezone.now(),
+        )
+    )
