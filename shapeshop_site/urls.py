@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("history.urls")),
     path("", include("sweeps.urls")),
+    path("", include("inspector.urls")),
     path("", include("experiments.urls")),
 ]
 

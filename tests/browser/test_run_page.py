@@ -1,0 +1,104 @@
+"""A run's own page in a real browser, in a desktop and a phone window: reached from its
+history row, it shows the images large and crisp, in both colourings with the diverging
+one's legend, the curves, the confusion heatmap, the cross-class heatmap and the snapshots."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_history import log_in
+from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window, is_phone
+from tests.factories import finished_run
+
+pytestmark = pytest.mark.browser
+
+WIDTH = "node => node.getBoundingClientRect().width"
+# How many of a canvas's pixels are not white: the diverging image is drawn, not blank.
+COLOURED = """canvas => {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let count = 0;
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i] < 240 || data[i + 1] < 240 || data[i + 2] < 240) count += 1;
+  }
+  return count;
+}"""
+
+
+def test_a_finished_runs_page_from_its_history_row(
+    page: Page, live_server: Any, alice: Any, window: dict[str, int]
+) -> None:
+    run = finished_run(alice, classes=["box", "line", "circle"], seed=4, snapshot_frames=3)
+    log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/history/")
+    page.locator(f"#experiment-{run.pk} a.run-page-link").click()
+    expect(page).to_have_url(f"{live_server.url}/experiments/{run.pk}/")
+    expect(page.locator("#run-title")).to_have_text(f"Run [{run.number}]: MLP")
+    expect(page.locator("#run-status")).to_have_text("Done")
+
+    # The images large and crisp, 224 px by default.
+    cards = page.locator("#run-images .run-card")
+    expect(cards).to_have_count(3)
+    image = cards.first.locator("img.run-image")
+    expect(image).to_be_visible()
+    assert image.evaluate(WIDTH) == pytest.approx(224, abs=1)
+    assert image.evaluate("node => getComputedStyle(node).imageRendering") == "pixelated"
+    # Pressed, one image doubles (within the window's width on a phone); pressed again, back.
+    button = cards.first.locator(".run-image-button")
+    expect_usable(button)
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    zoomed = image.evaluate(WIDTH)
+    assert zoomed > 300 if is_phone(window) else zoomed == pytest.approx(448, abs=1)
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "false")
+    # The size slider, from the keyboard.
+    zoom = page.locator("#zoom")
+    expect_usable(zoom)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#zoom-value")).to_have_text("280 px")
+    assert image.evaluate(WIDTH) == pytest.approx(280, abs=1)
+
+    # The diverging view: its canvas drawn from the raw values, its legend and the range.
+    legend = page.locator("#diverging-legend")
+    expect(legend).to_be_hidden()
+    page.get_by_label("Diverging, centred on zero").check()
+    expect(legend).to_be_visible()
+    expect(legend).to_contain_text("below zero blue, zero white, above zero red")
+    expect(legend.locator(".tick text").nth(2)).to_have_text("0")
+    expect(image).to_be_hidden()
+    canvas = cards.first.locator("canvas.run-image")
+    expect(canvas).to_be_visible()
+    assert canvas.evaluate(COLOURED) > 0
+    expect(cards.first.locator(".run-card-range")).to_contain_text("values from")
+    page.get_by_label("Min-max, as stored").check()
+    expect(legend).to_be_hidden()
+    expect(image).to_be_visible()
+
+    # Its own curves, training and validation, with their numbers as a table.
+    expect(page.locator("#loss-chart path.curve")).to_have_count(2)
+    expect(page.locator("#accuracy-chart path.curve")).to_have_count(2)
+    expect(page.locator("#curves-table tbody tr")).to_have_count(5)
+
+    # The confusion matrix as a heatmap with its legend, and per-class accuracy.
+    confusion = page.locator("#confusions figure.confusion")
+    expect(confusion).to_have_count(1)
+    expect(confusion.locator(".confusion-cell")).to_have_count(9)
+    expect_in_the_window(confusion.locator(".heatmap-legend"))
+    expect(page.locator("#per-class-table tbody tr")).to_have_count(3)
+    expect(page.locator("#per-class-table tbody tr").first).to_contain_text("100.0%")
+
+    # Cross-class |r| with its legend; the snapshots with Play.
+    expect(page.locator("#heatmap-legend")).to_contain_text("|r|, from 0 (white) to 1")
+    expect(page.locator("#heatmaps rect.heat-cell")).to_have_count(9)
+    expect(page.locator("#scrubber-section")).to_be_visible()
+    expect(page.locator("#scrubber-value")).to_have_text("1 of 3")
+    expect_usable(page.locator("#scrub-play"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#scrubber-value")).to_have_text("3 of 3")
+
+    # Every setting, and nothing wider than the window.
+    expect(page.locator("#run-settings [data-setting=seed] dd")).to_have_text("4")
+    assert fits_the_window(page)
