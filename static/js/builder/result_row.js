@@ -333,6 +333,16 @@ function rowBody(detail, context) {
   return parts;
 }
 
+// The run's own page, with everything it holds.
+export function runLink(detail) {
+  return el("a", {
+    className: "run-page-link",
+    href: `/experiments/${detail.id}/`,
+    text: "Open its page",
+    "aria-label": `Open the page of experiment ${detail.number ?? detail.id}`,
+  });
+}
+
 // context: {settings, onReuseSeed(seed), onCancel(id, button),
 // sections: [detail -> node or null]}.
 export function renderRow(detail, context) {
@@ -348,7 +358,7 @@ export function renderRow(detail, context) {
       dataset: { id: detail.id, status: detail.status },
       "aria-labelledby": `experiment-${detail.id}-title`,
     },
-    el("div", { className: "result-header" }, resultTitle(detail, context.settings), badge),
+    el("div", { className: "result-header" }, resultTitle(detail, context.settings), el("span", {}, runLink(detail), " ", badge)),
     metaLine(detail, context),
     ...rowBody(detail, context),
   );

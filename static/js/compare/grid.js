@@ -36,7 +36,7 @@ function experimentHeader(data, experiment, index) {
     "th",
     { scope: "col", className: isBase ? "is-base" : null, "data-id": experiment.id },
     swatch,
-    experiment.label,
+    el("a", { className: "run-page-link", href: `/experiments/${experiment.id}/`, text: experiment.label }),
     isBase ? el("span", { className: "base-mark", text: " (base)" }) : null,
     el("span", { className: "grid-sub", text: experimentSummary(experiment) }),
     otherAccuracies(experiment),
