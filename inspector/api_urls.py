@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from inspector import api, attributions_api
+from inspector import api, attributions_api, units_api
 
 urlpatterns = [
     path(
@@ -16,5 +16,10 @@ urlpatterns = [
         "experiments/<int:pk>/attributions/",
         attributions_api.ExperimentAttributionView.as_view(),
         name="experiment-attributions",
+    ),
+    path(
+        "experiments/<int:pk>/units/",
+        units_api.ExperimentUnitsView.as_view(),
+        name="experiment-units",
     ),
 ]

@@ -54,3 +54,31 @@ class AttributionMap(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} of {self.class_key} on {self.image} ({self.status})"
+
+
+class UnitImages(models.Model):
+    """The images that most excite each unit of one layer of a run's model (activation
+    maximization), and for the first weighted layer its weights as images."""
+
+    Status = AttributionMap.Status
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="unit_images")
+    # The layer's name as ``inspector.services.unit_layers`` gives it ("dense_1", "logits").
+    layer = models.CharField(max_length=32)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    kind = models.CharField(max_length=8, blank=True)  # "dense" or "conv"
+    # One 28 x 28 image per unit once done; the first layer's weights (or null).
+    images = models.JSONField(null=True, blank=True)
+    weights = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "layer"], name="one_unit_set_per_layer")
+        ]
+
+    def __str__(self) -> str:
+        return f"units of {self.layer} ({self.status})"

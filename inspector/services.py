@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,12 +23,13 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from experiments.models import Experiment
-from inspector.models import TEMPLATE_IMAGE, AttributionMap
+from inspector.models import TEMPLATE_IMAGE, AttributionMap, UnitImages
 from models_zoo import architectures
 from models_zoo.attribution import METHODS
 from models_zoo.config import RunConfig
 
 ATTRIBUTION_TASK_PATH = "inspector.tasks.compute_attribution"
+UNITS_TASK_PATH = "inspector.tasks.compute_units"
 # A pending map whose task was sent this long ago is sent again: its worker must have died.
 RESEND_AFTER = timedelta(minutes=10)
 _INDEX = re.compile(r"[0-9]{1,7}")
@@ -109,17 +111,24 @@ def attribution_request(
         method=method,
         image=str(int(image)) if image != TEMPLATE_IMAGE else image,
     )
-    now = timezone.now()
-    if not created:
-        resent = AttributionMap.objects.filter(
-            pk=row.pk, status=AttributionMap.Status.PENDING, queued_at__lt=now - RESEND_AFTER
-        ).update(queued_at=now)
-        if not resent:
-            return row
-        row.queued_at = now
-    map_id = row.pk
-    transaction.on_commit(lambda: enqueue_attribution(map_id=map_id))
+    if created or _resent(row):
+        map_id = row.pk
+        transaction.on_commit(lambda: enqueue_attribution(map_id=map_id))
     return row
+
+
+def _resent(row: AttributionMap | UnitImages) -> bool:
+    """Whether ``row`` is pending since its task was sent long ago (its worker must have
+    died): then it is marked as sent now, and the caller sends it again."""
+    now = timezone.now()
+    resent = (
+        type(row)
+        .objects.filter(
+            pk=row.pk, status=AttributionMap.Status.PENDING, queued_at__lt=now - RESEND_AFTER
+        )
+        .update(queued_at=now)
+    )
+    return bool(resent)
 
 
 def attribution_finish(*, map_id: int, values: list[list[float]], image_class: str) -> bool:
@@ -142,5 +151,82 @@ def attribution_fail(*, map_id: int, error: str, field: str = "") -> bool:
             error=error,
             error_field=field,
             finished_at=timezone.now(),
+        )
+    )
+
+
+# --- hidden units -------------------------------------------------------------------------
+
+
+class UnitLayer(NamedTuple):
+    name: str
+    kind: str  # "dense" or "conv"
+    units: int
+
+
+def unit_layers(experiment: Experiment) -> list[UnitLayer]:
+    """The run's dense and convolution layers in order, named from its layer plan without
+    TensorFlow: ``conv_1``, ``conv_2``, ``dense_1``, ... and ``logits`` for the last dense
+    layer (Keras' own names depend on what the process built before, so they are not used).
+    The worker finds a layer by its place among the model's dense and convolution layers."""
+    config = RunConfig.with_defaults(experiment.config)
+    try:
+        plan = architectures.plan(experiment.model_name, len(experiment.class_keys), config)
+    except KeyError:
+        return []
+    weighted = [layer for layer in plan if layer.kind in ("dense", "conv2d")]
+    counts = {"dense": 0, "conv": 0}
+    found = []
+    for place, layer in enumerate(weighted):
+        kind = "conv" if layer.kind == "conv2d" else "dense"
+        if kind == "dense" and place == len(weighted) - 1:
+            name = "logits"
+        else:
+            counts[kind] += 1
+            name = f"{kind}_{counts[kind]}"
+        found.append(UnitLayer(name, kind, layer.size))
+    return found
+
+
+def enqueue_units(*, units_id: int) -> None:
+    async_task(UNITS_TASK_PATH, units_id, task_name=f"units-{units_id}")
+
+
+@transaction.atomic
+def units_request(*, experiment: Experiment, layer: str) -> UnitImages:
+    """The unit images of ``layer`` of the user's ``experiment``: found, or made pending and
+    sent to the workers. An unknown layer is a ValidationError naming ``layer``; a run
+    without a stored model is ``NoStoredModel`` (409)."""
+    names = [found.name for found in unit_layers(experiment)]
+    if layer not in names:
+        message = f"{layer!r} is no dense or convolution layer of this run; choose one of "
+        raise ValidationError({"layer": [message + ", ".join(names)]})
+    check_stored_model(experiment)
+    row, created = UnitImages.objects.get_or_create(experiment=experiment, layer=layer)
+    if created or _resent(row):
+        units_id = row.pk
+        transaction.on_commit(lambda: enqueue_units(units_id=units_id))
+    return row
+
+
+def units_finish(
+    *, units_id: int, kind: str, images: list[list[list[float]]], weights: list[Any] | None
+) -> bool:
+    """Stores a pending layer's unit images; False when the row is gone or not pending."""
+    return bool(
+        UnitImages.objects.filter(pk=units_id, status=UnitImages.Status.PENDING).update(
+            status=UnitImages.Status.DONE,
+            kind=kind,
+            images=images,
+            weights=weights,
+            finished_at=timezone.now(),
+        )
+    )
+
+
+def units_fail(*, units_id: int, error: str) -> bool:
+    return bool(
+        UnitImages.objects.filter(pk=units_id, status=UnitImages.Status.PENDING).update(
+            status=UnitImages.Status.FAILED, error=error, finished_at=timezone.now()
         )
     )

@@ -20,7 +20,7 @@ from django.core.files.storage import default_storage
 from experiments import services as experiment_services
 from experiments.models import Experiment
 from inspector import services
-from inspector.models import TEMPLATE_IMAGE, AttributionMap
+from inspector.models import TEMPLATE_IMAGE, AttributionMap, UnitImages
 from models_zoo.config import RunConfig
 
 logger = logging.getLogger(__name__)
@@ -107,6 +107,47 @@ def compute_attribution(map_id: int) -> str:
         return "failed"
     grid = [[float(v) for v in line] for line in values]
     saved = services.attribution_finish(map_id=map_id, values=grid, image_class=image_class)
+    return "done" if saved else "skipped"
+
+
+def compute_units(units_id: int) -> str:
+    """Computes and stores one pending layer's unit images; a second delivery does nothing."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    row = (
+        UnitImages.objects.select_related("experiment")
+        .filter(pk=units_id, status=UnitImages.Status.PENDING)
+        .first()
+    )
+    if row is None:
+        return "skipped"
+    experiment = row.experiment
+    try:
+        from models_zoo import units
+
+        planned = services.unit_layers(experiment)
+        place = [found.name for found in planned].index(row.layer)
+        model = load_stored_model(experiment)
+        probes = units.layers(model)
+        if [(p.kind, p.units) for p in probes] != [(f.kind, f.units) for f in planned]:
+            raise ValueError("the stored model's layers differ from its run's layer plan")
+        config = RunConfig.with_defaults(experiment.config)
+        images = units.maximize_units(
+            model,
+            probes[place].name,
+            seed=int(config["seed"]),
+            pool_gradient=str(config["pool_gradient"]),
+        )
+        weights = units.first_layer_weights(model) if place == 0 else None
+    except Exception as error:
+        logger.exception("Unit images %s failed", units_id)
+        services.units_fail(units_id=units_id, error=_readable(error))
+        return "failed"
+    saved = services.units_finish(
+        units_id=units_id,
+        kind=planned[place].kind,
+        images=images.astype(float).tolist(),
+        weights=None if weights is None else weights.astype(float).tolist(),
+    )
     return "done" if saved else "skipped"
 
 
