@@ -127,3 +127,26 @@ def test_a_run_without_stored_weights_is_a_409(alice_api: APIClient, alice: Any)
         assert alice_api.get(url(experiment)).status_code == 409
         assert alice_api.get(url(experiment, "dense_1")).status_code == 409
     assert not UnitImages.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_web_process_queues_and_lists_without_loading_tensorflow(
+    alice: Any, settings: Any
+) -> None:
+    from tests.conftest import run_in_another_process
+
+    experiment = trained_run(alice, SMALL_MLP)
+    code = f"""
+import sys
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+client = APIClient()
+client.force_authenticate(get_user_model().objects.get(pk={alice.pk}))
+print(client.get("{url(experiment)}").status_code)
+print(client.get("{url(experiment, "dense_1")}").status_code)
+print(client.get("/api/v1/experiments/{experiment.pk}/attributions/?class=box&method=saliency").status_code)
+print("tensorflow" in sys.modules, "keras" in sys.modules)
+"""
+    words = run_in_another_process(code, MEDIA_ROOT=str(settings.MEDIA_ROOT))
+    assert words == ["200", "202", "202", "False", "False"]
+    assert UnitImages.objects.get().status == UnitImages.Status.PENDING
