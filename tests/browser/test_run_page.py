@@ -1,17 +1,22 @@
 """A run's own page in a real browser, in a desktop and a phone window: reached from its
 history row, it shows the images large and crisp, in both colourings with the diverging
-one's legend, the curves, the confusion heatmap, the cross-class heatmap and the snapshots."""
+one's legend, the curves, the confusion heatmap, the cross-class heatmap and the snapshots.
+While a run trains its curves grow, and its page fills in once it ends."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
+from django_q.conf import Conf
 from playwright.sync_api import Page, expect
 
+from experiments import lifecycle
+from experiments.results import experiment_finish
 from tests.browser.test_history import log_in
 from tests.browser.windows import expect_in_the_window, expect_usable, fits_the_window, is_phone
-from tests.factories import finished_run
+from tests.factories import TINY_MLP, finished_run, made_up_outcome, queued_run
 
 pytestmark = pytest.mark.browser
 
@@ -102,3 +107,44 @@ def test_a_finished_runs_page_from_its_history_row(
     # Every setting, and nothing wider than the window.
     expect(page.locator("#run-settings [data-setting=seed] dd")).to_have_text("4")
     assert fits_the_window(page)
+
+
+def progress_at(epoch: int, loss: float, accuracy: float) -> dict[str, Any]:
+    metrics = {"loss": loss, "accuracy": accuracy, "val_loss": loss + 0.1, "val_accuracy": accuracy}
+    return {
+        "phase": "train",
+        "fraction": epoch / 10,
+        "done": epoch,
+        "total": 10,
+        "metrics": metrics,
+    }
+
+
+def test_a_running_runs_curves_grow_and_its_page_fills_when_it_ends(
+    page: Page, live_server: Any, alice: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Conf, "SYNC", False)  # queued for a worker, which never comes here
+    going = queued_run(alice, TINY_MLP, classes=["box", "line"], epochs=10)
+    assert lifecycle.experiment_start(experiment_id=going.pk)
+    assert lifecycle.experiment_progress(experiment_id=going.pk, progress=progress_at(1, 1.2, 0.4))
+    log_in(page, live_server.url, alice.username)
+    page.goto(f"{live_server.url}/experiments/{going.pk}/")
+    expect(page.locator("#run-status")).to_have_text("Running")
+    expect(page.locator("#run-progress")).to_contain_text("Training: epoch 1 of 10")
+    expect(page.locator("#images-section")).to_be_hidden()
+    rows = page.locator("#curves-table tbody tr")
+    expect(rows).to_have_count(1)
+
+    # Each epoch reported adds to the curves, training and validation.
+    assert lifecycle.experiment_progress(experiment_id=going.pk, progress=progress_at(2, 0.8, 0.6))
+    expect(rows).to_have_count(2, timeout=10_000)
+    expect(page.locator("#loss-chart path.curve")).to_have_count(2)
+    expect(rows.nth(1)).to_contain_text("0.8000")
+
+    # Finished, the page shows the stored curves, the images and the rest.
+    outcome = made_up_outcome(going, rs=None, snapshot_frames=0, rng=np.random.default_rng(2))
+    assert experiment_finish(experiment_id=going.pk, outcome=outcome)
+    expect(page.locator("#run-status")).to_have_text("Done", timeout=10_000)
+    expect(page.locator("#run-images .run-card")).to_have_count(2)
+    expect(rows).to_have_count(10)
+    expect(page.locator("#scrubber-section")).to_be_hidden()
