@@ -148,3 +148,19 @@ def test_a_running_runs_curves_grow_and_its_page_fills_when_it_ends(
     expect(page.locator("#run-images .run-card")).to_have_count(2)
     expect(rows).to_have_count(10)
     expect(page.locator("#scrubber-section")).to_be_hidden()
+
+
+def test_the_builder_rows_and_the_compare_columns_link_the_page(
+    page: Page, live_server: Any, alice: Any
+) -> None:
+    first = finished_run(alice, seed=1)
+    second = finished_run(alice, seed=2)
+    log_in(page, live_server.url, alice.username)
+    link = page.locator(f"#experiment-{first.pk} a.run-page-link")
+    expect(link).to_have_accessible_name(f"Open the page of experiment {first.number}")
+    link.click()
+    expect(page).to_have_url(f"{live_server.url}/experiments/{first.pk}/")
+    page.goto(f"{live_server.url}/compare/?ids={first.pk},{second.pk}")
+    page.locator(f"#compare-grid th[data-id='{second.pk}'] a.run-page-link").click()
+    expect(page).to_have_url(f"{live_server.url}/experiments/{second.pk}/")
+    expect(page.locator("#run-title")).to_have_text(f"Run [{second.number}]: MLP")
