@@ -78,6 +78,8 @@ def test_sort_filter_choose_columns_export_and_compare(
     expect(row.locator("td[data-key=mean_r]")).to_have_text("0.75")
     expect(row.locator("td[data-key='r:circle']")).to_have_text("0.60")
     expect(row.locator("td[data-key=tags]")).to_have_text("wide")
+    page_link = row.get_by_role("link", name=f"Open run {wide.number}'s page")
+    expect(page_link).to_have_attribute("href", f"/experiments/{wide.pk}/")
     expect(row.locator("td[data-key=model]")).to_have_text("MLP")
 
     # A header sorts by its column, ascending first, then descending; the order is in the

@@ -137,6 +137,13 @@ export function startRunTable(settings, selection) {
               "aria-label": `Select experiment ${row.number} to compare`,
             }),
             el("label", { for: label, text: `[${row.number}]` }),
+            " ",
+            el("a", {
+              href: `/experiments/${row.id}/`,
+              className: "run-page-link",
+              text: "page",
+              "aria-label": `Open run ${row.number}'s page`,
+            }),
           ),
         );
         continue;
