@@ -12,6 +12,7 @@ import {
   renderHeatmapSection,
   renderSnapshotSection,
 } from "./run/figures.js";
+import { renderInside } from "./run/attributions.js";
 import { renderImages } from "./run/images.js";
 
 const settings = readJson("run-settings-data");
@@ -66,6 +67,7 @@ function render(detail) {
   renderConfusions(detail);
   renderHeatmapSection(data);
   renderSnapshotSection(data);
+  renderInside(settings, detail);
 }
 
 async function poll() {
