@@ -14,6 +14,7 @@ import {
 } from "./run/figures.js";
 import { renderInside } from "./run/attributions.js";
 import { renderImages } from "./run/images.js";
+import { setupProbe } from "./run/probe.js";
 
 const settings = readJson("run-settings-data");
 const SERIES = ["loss", "accuracy", "val_loss", "val_accuracy"];
@@ -68,6 +69,7 @@ function render(detail) {
   renderHeatmapSection(data);
   renderSnapshotSection(data);
   renderInside(settings, detail);
+  setupProbe(detail);
 }
 
 async function poll() {
