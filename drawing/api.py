@@ -361,3 +361,20 @@ class HighlightBaselineView(OwnExperimentMixin, generics.GenericAPIView):
         code = status.HTTP_200_OK if baseline.pk == before else status.HTTP_201_CREATED
         baseline = experiment_selectors.experiment_get(user=request.user, pk=baseline.pk)
         return Response(self.get_serializer(baseline).data, status=code)
+
+
+class HighlightCorrectionView(OwnExperimentMixin, generics.GenericAPIView):
+    """Trains the experiment again with the input-gradient penalty and the same seed, using
+    the user's current masks on its classes (at least one red region); 201 with the new
+    experiment, linked to this one as its source."""
+
+    serializer_class = ExperimentSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "experiment_create"
+
+    @extend_schema(request=None, responses={201: ExperimentSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        experiment = self.get_object()
+        corrected = services.highlight_correction_create(user=request.user, experiment=experiment)
+        corrected = experiment_selectors.experiment_get(user=request.user, pk=corrected.pk)
+        return Response(self.get_serializer(corrected).data, status=status.HTTP_201_CREATED)

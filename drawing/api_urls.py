@@ -17,4 +17,9 @@ urlpatterns = [
         api.HighlightBaselineView.as_view(),
         name="experiment-highlight-baseline",
     ),
+    path(
+        "experiments/<int:pk>/correct/",
+        api.HighlightCorrectionView.as_view(),
+        name="experiment-highlight-correction",
+    ),
 ]

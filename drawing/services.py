@@ -6,6 +6,7 @@ stored unless every check passes.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
@@ -208,3 +209,34 @@ def highlight_baseline_create(*, user: AbstractBaseUser, experiment: Experiment)
     )
     Experiment.objects.filter(pk=locked.pk).update(highlight_baseline=baseline)
     return baseline
+
+
+# --- training again with the penalty ----------------------------------------------------
+
+_NO_RED = (
+    "none of this run's classes has a red region: paint one where the model looks for a "
+    "wrong reason, then train again"
+)
+
+
+@transaction.atomic
+def highlight_correction_create(*, user: AbstractBaseUser, experiment: Experiment) -> Experiment:
+    """Queues the experiment again with the input-gradient penalty ("rrr") and the same seed,
+    linked to it as its source. The run keeps its copy of the classes, with the user's
+    current masks in place of the ones it was trained with; at least one class must have a
+    red region."""
+    from drawing.selectors import attach_highlights
+
+    locked = Experiment.objects.select_for_update().get(pk=experiment.pk, owner=user)
+    copies = copy.deepcopy(locked.trained_on)
+    attach_highlights(user=user, copies=copies)
+    if not any(
+        item.get("irrelevant") and np.asarray(item["irrelevant"]).max() > 0.5 for item in copies
+    ):
+        raise ValidationError({"irrelevant": [_NO_RED]})
+    return experiment_services.experiment_create(
+        user=user,
+        config={**locked.config, "highlight": "rrr"},
+        trained_on=copies,
+        source=locked,
+    )

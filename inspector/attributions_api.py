@@ -57,6 +57,18 @@ _MAP = OpenApiResponse(
             "image_class": {"type": "string"},
             "baseline": {"type": "string", "nullable": True},
             "map": _grid({"type": "number", "format": "double"}),
+            "red_region": {
+                **_grid({"type": "integer", "enum": [0, 1]}),
+                "description": "The class's red region as the run kept it (1 inside); "
+                "absent without one.",
+            },
+            "red_share": {
+                "type": "number",
+                "format": "double",
+                "nullable": True,
+                "description": "The share of the map's absolute attribution inside "
+                "red_region (null for a map that is zero everywhere); absent without one.",
+            },
         },
         "required": ["status", "class", "method", "image", "image_class", "baseline", "map"],
     },
@@ -74,6 +86,10 @@ def answer(row: AttributionMap) -> Response:
             "baseline": BASELINES.get(row.method),
             "map": row.values,
         }
+        red = services.red_region(row)
+        if red is not None:
+            body["red_region"] = red
+            body["red_share"] = services.red_share(row, red)
         return Response(body)
     if row.status == AttributionMap.Status.FAILED:
         if row.error_field:

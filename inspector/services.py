@@ -17,6 +17,7 @@ import re
 from datetime import timedelta
 from typing import Any, NamedTuple
 
+import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +26,7 @@ from django_q.tasks import async_task
 from experiments.models import Experiment
 from inspector.models import TEMPLATE_IMAGE, AttributionMap, UnitImages
 from models_zoo import architectures
-from models_zoo.attribution import METHODS
+from models_zoo.attribution import METHODS, region_share
 from models_zoo.config import RunConfig
 
 ATTRIBUTION_TASK_PATH = "inspector.tasks.compute_attribution"
@@ -230,3 +231,18 @@ def units_fail(*, units_id: int, error: str) -> bool:
             status=UnitImages.Status.FAILED, error=error, finished_at=timezone.now()
         )
     )
+
+
+def red_region(row: AttributionMap) -> list[list[int]] | None:
+    """The red region of the map's class, as the run kept it; None without one."""
+    item = next((c for c in row.experiment.trained_on if c["key"] == row.class_key), None)
+    mask = None if item is None else item.get("irrelevant")
+    if not mask or np.asarray(mask).max() <= 0.5:
+        return None
+    return (np.asarray(mask) > 0.5).astype(int).tolist()
+
+
+def red_share(row: AttributionMap, mask: list[list[int]]) -> float | None:
+    """The share of a finished map's absolute attribution inside ``mask``; None for a map
+    that is zero everywhere."""
+    return region_share(np.asarray(row.values, np.float64), np.asarray(mask, np.float64))
