@@ -66,6 +66,17 @@ class ProbeSerializer(serializers.Serializer):
         )
         return fields
 
+    method = serializers.CharField(
+        required=False,
+        default="saliency",
+        help_text="The attribution method: saliency (the default), smoothgrad, "
+        "integrated_gradients, grad_cam (models with a convolution) or occlusion.",
+    )
+    layer = serializers.CharField(
+        required=False,
+        help_text="A layer (conv_1, pool_1, dense_1, ..., logits) whose feature maps to add.",
+    )
+
     def to_internal_value(self, data: Any) -> Any:
         if not isinstance(data, Mapping):
             message = "Send the fields as a JSON object."
@@ -82,10 +93,33 @@ class ClassProbabilitySerializer(serializers.Serializer):
         return fields
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {
+            "oneOf": [
+                {"type": "number"},
+                {"type": "array", "items": {"type": "array", "items": {"type": "number"}}},
+            ]
+        },
+    }
+)
+class _FeatureMapsField(serializers.Field):
+    def to_representation(self, value: Any) -> Any:
+        return value.tolist()
+
+
 class ProbeAnswerSerializer(serializers.Serializer):
     probabilities = ClassProbabilitySerializer(many=True, help_text="In the run's class order.")
     saliency = _SaliencyField(
-        help_text="28 x 28: how much the explained class's probability changes per pixel."
+        help_text="28 x 28: the map of the method; for saliency, how much the explained "
+        "class's probability changes per pixel."
+    )
+    method = serializers.CharField(help_text="The attribution method of the map.")
+    feature_maps = _FeatureMapsField(
+        required=False,
+        help_text="With a layer: its output, one h x w grid per channel of a convolution or "
+        "pooling, one number per unit of a dense layer.",
     )
 
     def get_fields(self) -> dict[str, serializers.Field]:
@@ -125,10 +159,15 @@ class ExperimentProbeView(generics.GenericAPIView):
             experiment=experiment,
             pixels=body.validated_data["pixels"],
             class_key=body.validated_data.get("class"),
+            method=body.validated_data["method"],
+            layer=body.validated_data.get("layer"),
         )
-        data = {
+        data: dict[str, Any] = {
             "probabilities": [{"class": key, "p": p} for key, p in answer.probabilities],
             "saliency": answer.saliency,
             "class": answer.explained,
+            "method": answer.method,
         }
+        if answer.feature_maps is not None:
+            data["feature_maps"] = answer.feature_maps
         return Response(ProbeAnswerSerializer(data).data)

@@ -19,7 +19,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from experiments.models import Experiment
-from models_zoo import probe
+from models_zoo import probe, probe_methods
 from models_zoo.config import RunConfig
 
 # What the probe reads of a row: its state, settings and weights, none of its results.
@@ -49,7 +49,9 @@ class ProbeAnswer:
 
     probabilities: list[tuple[str, float]]
     explained: str
-    saliency: np.ndarray  # (28, 28)
+    saliency: np.ndarray  # (28, 28): the map of ``method``
+    method: str = "saliency"
+    feature_maps: np.ndarray | None = None  # the chosen layer's output, (c, h, w) or (k,)
 
 
 def probeable_experiments(*, user: AbstractBaseUser) -> QuerySet[Experiment]:
@@ -87,11 +89,16 @@ def experiment_probe(
     experiment: Experiment,
     pixels: list[list[float]],
     class_key: str | None = None,
+    method: str = "saliency",
+    layer: str | None = None,
 ) -> ProbeAnswer:
     """What a finished ``experiment`` (one of ``probeable_experiments``) makes of ``pixels``
     (a checked 28x28 grid): the probabilities, and the saliency for ``class_key`` or, without
-    one, for the most probable class. An unknown class is a ValidationError naming ``class``;
-    a run without usable weights is ``NotProbeable`` (409)."""
+    one, for the most probable class. ``method`` is one of ``probe_methods.METHODS`` (the
+    saliency of the class probability by default, the others as the workers compute them);
+    with ``layer`` the answer also holds that layer's feature maps. An unknown class, method
+    or layer is a ValidationError naming the field; a run without usable weights is
+    ``NotProbeable`` (409)."""
     keys = [str(key) for key in experiment.class_keys]
     class_index = None
     if class_key is not None:
@@ -101,11 +108,28 @@ def experiment_probe(
         class_index = keys.index(class_key)
     # A run stored before a setting existed ran with its default, pool_gradient included.
     config = RunConfig.with_defaults(experiment.config)
-    reading = _network(experiment, config).read(
-        pixels, class_index, pool_gradient=config["pool_gradient"]
-    )
+    if method not in probe_methods.METHODS:
+        known = ", ".join(probe_methods.METHODS)
+        raise ValidationError({"method": [f"{method!r} is not a method; choose one of {known}"]})
+    network = _network(experiment, config)
+    if method == "grad_cam" and not probe_methods.has_convolution(network):
+        message = "grad_cam needs a convolution layer; this run's model has none"
+        raise ValidationError({"method": [message]})
+    maps = None
+    if layer is not None:
+        names = [name for name, _ in probe_methods.layer_names(network.plan)]
+        if layer not in names:
+            message = f"{layer!r} is not a layer of this run; choose one of {', '.join(names)}"
+            raise ValidationError({"layer": [message]})
+        maps = probe_methods.feature_maps(network, pixels, layer)
+    reading = network.read(pixels, class_index, pool_gradient=config["pool_gradient"])
+    saliency = reading.saliency
+    if method != "saliency":
+        saliency = probe_methods.attribute(network, pixels, reading.class_index, method)
     return ProbeAnswer(
         probabilities=[(key, float(p)) for key, p in zip(keys, reading.probabilities, strict=True)],
         explained=keys[reading.class_index],
-        saliency=reading.saliency,
+        saliency=saliency,
+        method=method,
+        feature_maps=maps,
     )
