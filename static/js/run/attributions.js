@@ -3,6 +3,7 @@
 // computes it) is drawn on a diverging scale over the image, with a slider for its opacity
 // and a legend of its sign and magnitude.
 import { byId, el } from "../lib/dom.js";
+import { offerCorrection, setupCorrection, withdrawCorrection } from "./correction.js";
 import { diverging, paint, renderUnits } from "./units.js";
 import { pollUntilDone, waitingText } from "./poll.js";
 
@@ -64,6 +65,8 @@ function showMap(body, request) {
   byId("attribution-legend").replaceChildren(...legend(m));
   byId("attribution-view").hidden = false;
   showOpacity();
+  // A map of a class's template can be corrected: the editor paints over that template.
+  if (request.image === "template") offerCorrection(request, values);
 }
 
 function showError(message) {
@@ -84,6 +87,7 @@ function ask(baseUrl) {
   const index = byId("attribution-index");
   byId("attribution-error").hidden = true;
   byId("attribution-view").hidden = true;
+  withdrawCorrection();
   if (training && !/^\d+$/.test(index.value)) {
     showError("Image: give a training image's index, a whole number from 0.");
     return;
@@ -126,6 +130,7 @@ export function renderAttributions(settings, detail, layers) {
   });
   showConvention();
   byId("attributions-section").hidden = false;
+  setupCorrection(settings, detail);
 }
 
 // Both sections of a finished run's inside: the units' layers first, which also say
