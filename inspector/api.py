@@ -116,6 +116,10 @@ class ProbeAnswerSerializer(serializers.Serializer):
         "class's probability changes per pixel."
     )
     method = serializers.CharField(help_text="The attribution method of the map.")
+    layers = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The run's layers whose feature maps can be asked for, in order.",
+    )
     feature_maps = _FeatureMapsField(
         required=False,
         help_text="With a layer: its output, one h x w grid per channel of a convolution or "
@@ -167,6 +171,7 @@ class ExperimentProbeView(generics.GenericAPIView):
             "saliency": answer.saliency,
             "class": answer.explained,
             "method": answer.method,
+            "layers": list(answer.layers),
         }
         if answer.feature_maps is not None:
             data["feature_maps"] = answer.feature_maps

@@ -52,6 +52,7 @@ class ProbeAnswer:
     saliency: np.ndarray  # (28, 28): the map of ``method``
     method: str = "saliency"
     feature_maps: np.ndarray | None = None  # the chosen layer's output, (c, h, w) or (k,)
+    layers: tuple[str, ...] = ()  # the layers whose feature maps can be asked for
 
 
 def probeable_experiments(*, user: AbstractBaseUser) -> QuerySet[Experiment]:
@@ -116,8 +117,8 @@ def experiment_probe(
         message = "grad_cam needs a convolution layer; this run's model has none"
         raise ValidationError({"method": [message]})
     maps = None
+    names = [name for name, _ in probe_methods.layer_names(network.plan)]
     if layer is not None:
-        names = [name for name, _ in probe_methods.layer_names(network.plan)]
         if layer not in names:
             message = f"{layer!r} is not a layer of this run; choose one of {', '.join(names)}"
             raise ValidationError({"layer": [message]})
@@ -132,4 +133,5 @@ def experiment_probe(
         saliency=saliency,
         method=method,
         feature_maps=maps,
+        layers=tuple(names),
     )

@@ -46,6 +46,8 @@ def test_a_layer_adds_its_feature_maps(alice_api: APIClient, cnn_run: Any) -> No
     network = probe_of(cnn_run)
     names = [name for name, _ in probe_methods.layer_names(network.plan)]
     assert names[0] == "conv_1" and names[-1] == "logits"
+    plain = alice_api.post(url(cnn_run), {"pixels": pixels}, format="json").json()
+    assert plain["layers"] == names
     for layer in ("conv_1", names[-1]):
         answer = alice_api.post(url(cnn_run), {"pixels": pixels, "layer": layer}, format="json")
         assert answer.status_code == 200, answer.content

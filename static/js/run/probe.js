@@ -6,6 +6,7 @@
 import { apiFetch, describeErrors } from "../lib/api.js";
 import { byId, el } from "../lib/dom.js";
 import { PixelGrid, SIZE } from "../lib/draw.js";
+import { setupExtras } from "./probe_extras.js";
 
 const PROBE_EVERY_MS = 150;
 const RETRY_MS = 1500;
@@ -100,6 +101,7 @@ export function setupProbe(detail) {
     },
   });
   grid.bindKeys(section);
+  const extras = setupExtras(() => send());
 
   function showError(message) {
     error.textContent = message;
@@ -140,6 +142,7 @@ export function setupProbe(detail) {
     const number = latest;
     const body = { pixels: grid.get("ink") };
     if (chooser.value) body.class = chooser.value;
+    Object.assign(body, extras.fields());
     let answer;
     try {
       answer = await apiFetch(url, { method: "POST", body: JSON.stringify(body) });
@@ -166,6 +169,8 @@ export function setupProbe(detail) {
     renderBars(answer.body);
     drawSaliency(overlay, answer.body.saliency);
     section.dataset.saliency = answer.body.class;
+    section.dataset.method = answer.body.method;
+    extras.render(answer.body);
     applyOverlay();
   }
 
@@ -177,9 +182,10 @@ export function setupProbe(detail) {
     else pending = setTimeout(send, wait);
   }
 
-  // During a stroke the grid only redraws; the probe asks on the way, throttled.
+  // During a stroke the grid only redraws; the probe asks on the way, throttled (for a slow
+  // method, only at the stroke's end).
   canvas.addEventListener("pointermove", () => {
-    if (grid.drawing) ask();
+    if (grid.drawing && !extras.slow()) ask();
   });
   undoButton.addEventListener("click", () => grid.undo());
   byId("probe-clear").addEventListener("click", () => grid.clear());
