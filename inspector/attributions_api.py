@@ -57,6 +57,12 @@ _MAP = OpenApiResponse(
             "image_class": {"type": "string"},
             "baseline": {"type": "string", "nullable": True},
             "map": _grid({"type": "number", "format": "double"}),
+            "pixels": {
+                **_grid({"type": "number", "format": "double"}),
+                "nullable": True,
+                "description": "The explained image's pixels as the model saw them (0 black, "
+                "1 white), to 4 decimals; null for a map stored before they were kept.",
+            },
             "red_region": {
                 **_grid({"type": "integer", "enum": [0, 1]}),
                 "description": "The class's red region as the run kept it (1 inside); "
@@ -70,7 +76,16 @@ _MAP = OpenApiResponse(
                 "red_region (null for a map that is zero everywhere); absent without one.",
             },
         },
-        "required": ["status", "class", "method", "image", "image_class", "baseline", "map"],
+        "required": [
+            "status",
+            "class",
+            "method",
+            "image",
+            "image_class",
+            "baseline",
+            "map",
+            "pixels",
+        ],
     },
     description="The stored map",
 )
@@ -85,6 +100,7 @@ def answer(row: AttributionMap) -> Response:
             "image_class": row.image_class,
             "baseline": BASELINES.get(row.method),
             "map": row.values,
+            "pixels": row.pixels,
         }
         red = services.red_region(row)
         if red is not None:

@@ -33,6 +33,9 @@ class AttributionMap(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     # 28 rows of 28 numbers once done.
     values = models.JSONField(null=True, blank=True)
+    # The explained image's 28 rows of 28 pixels (0 to 1, 4 decimals) once done: a training
+    # image is served nowhere else. Null for a map stored before they were kept.
+    pixels = models.JSONField(null=True, blank=True)
     # The key of the class the explained image belongs to (a training image's label).
     image_class = models.CharField(max_length=100, blank=True)
     # A failure: the request field it is about ("image" for an index past the training

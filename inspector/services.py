@@ -132,12 +132,20 @@ def _resent(row: AttributionMap | UnitImages) -> bool:
     return bool(resent)
 
 
-def attribution_finish(*, map_id: int, values: list[list[float]], image_class: str) -> bool:
-    """Stores a pending map's values; False when the row is gone or not pending any more."""
+def attribution_finish(
+    *,
+    map_id: int,
+    values: list[list[float]],
+    image_class: str,
+    pixels: list[list[float]] | None = None,
+) -> bool:
+    """Stores a pending map's values and the pixels of the image it explains; False when
+    the row is gone or not pending any more."""
     return bool(
         AttributionMap.objects.filter(pk=map_id, status=AttributionMap.Status.PENDING).update(
             status=AttributionMap.Status.DONE,
             values=values,
+            pixels=pixels,
             image_class=image_class,
             finished_at=timezone.now(),
         )

@@ -106,7 +106,10 @@ def compute_attribution(map_id: int) -> str:
         services.attribution_fail(map_id=map_id, error=_readable(error))
         return "failed"
     grid = [[float(v) for v in line] for line in values]
-    saved = services.attribution_finish(map_id=map_id, values=grid, image_class=image_class)
+    pixels = np.round(np.asarray(image, np.float64), 4).tolist()
+    saved = services.attribution_finish(
+        map_id=map_id, values=grid, image_class=image_class, pixels=pixels
+    )
     return "done" if saved else "skipped"
 
 

@@ -1,10 +1,12 @@
 """A run's page looks inside its model, in a desktop and a phone window: an attribution map
-asked for shows "computing" until a worker has made it, then lies over the class's template
-with an opacity slider and a diverging legend; a layer's units show as a grid of images, the
+asked for shows "computing" until a worker has made it, then lies over the image it explains
+(the class's template or a training image, drawn from the pixels sent with the map) with an
+opacity slider and a diverging legend; a layer's units show as a grid of images, the
 first layer's weights with them. The worker's task is run here, on a real tiny model."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -29,6 +31,19 @@ COLOURED = """canvas => {
   return count;
 }"""
 OPACITY = "node => getComputedStyle(node).opacity"
+# An image element's natural size, once loaded, and whether its pixels are not all one grey.
+DRAWN = """async img => {
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const context = canvas.getContext('2d');
+  context.drawImage(img, 0, 0);
+  const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+  const greys = new Set();
+  for (let i = 0; i < data.length; i += 4) greys.add(data[i]);
+  return [img.naturalWidth, img.naturalHeight, greys.size > 1];
+}"""
 
 
 def test_an_attribution_map_over_the_template(
@@ -73,7 +88,9 @@ def test_an_attribution_map_over_the_template(
     )
     base = page.locator("#attribution-base")
     expect(base).to_be_visible()
-    assert "template" in (base.get_attribute("src") or "")
+    # The template lies under its map, drawn from the pixels sent with it.
+    assert (base.get_attribute("src") or "").startswith("data:image/png")
+    assert base.evaluate(DRAWN) == [28, 28, True]
     assert base.evaluate("node => getComputedStyle(node).imageRendering") == "pixelated"
     expect(page.locator("#attribution-legend")).to_contain_text("Below zero blue, zero white")
     expect(page.locator("#attribution-legend .tick text").nth(1)).to_have_text("0")
@@ -86,6 +103,23 @@ def test_an_attribution_map_over_the_template(
     expect(page.locator("#attribution-opacity-value")).to_have_text("60%")
     assert overlay.evaluate(OPACITY) == "0.6"
     assert fits_the_window(page)
+
+    # A training image lies under its map too: its pixels come with the map.
+    page.locator("#attribution-index").fill("2")
+    expect(page.locator("#attribution-training")).to_be_checked()
+    page.get_by_role("button", name="Show the map").click()
+    expect(page.locator("#attribution-progress")).to_contain_text("Computing")
+    training = AttributionMap.objects.get(experiment=run, image="2")
+    assert tasks.compute_attribution(training.pk) == "done"
+    expect(overlay).to_have_attribute(
+        "aria-label", re.compile(r"^Saliency map of Vertical line's score over training image 2")
+    )
+    expect(base).to_be_visible()
+    expect(base).to_have_attribute("alt", "Training image 2")
+    assert base.evaluate(DRAWN) == [28, 28, True]
+    assert overlay.evaluate(COLOURED) > 0
+    expect(page.locator("#attribution-legend")).to_contain_text("Below zero blue, zero white")
+    assert overlay.evaluate(OPACITY) == "0.6"
 
     # A training image past the end of the set: computing first, then the worker's message.
     page.locator("#attribution-index").fill("100000")

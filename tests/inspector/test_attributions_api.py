@@ -79,6 +79,8 @@ def test_it_computes_once_then_answers_the_ml_cores_map(
         )
         assert body["image"] == "template" and body["image_class"] == "line"
         assert body["baseline"] == baseline
+        # The template's own pixels come with its map, to 4 decimals.
+        np.testing.assert_allclose(body["pixels"], template, rtol=0, atol=5e-5)
         got = np.array(body["map"])
         assert got.shape == (28, 28)
         expected = attribution.attribute(model, template[None], [1], method, seed=config.seed)[0]
@@ -101,6 +103,12 @@ def test_it_computes_once_then_answers_the_ml_cores_map(
     assert body["image_class"] == experiment.class_keys[int(data.labels[3])]
     expected = attribution.attribute(model, data.x[3:4, :, :, 0], [0], "occlusion")[0]
     np.testing.assert_allclose(body["map"], expected, rtol=1e-5, atol=1e-6)
+    # The training image's pixels, served nowhere else, come with its map.
+    pixels = np.array(body["pixels"])
+    assert pixels.shape == (28, 28)
+    np.testing.assert_allclose(pixels, data.x[3, :, :, 0], rtol=0, atol=5e-5)
+    assert not np.allclose(pixels, pipeline.templates(specs, config.seed)[0])
+    assert pixels.round(4).tolist() == body["pixels"]
 
     # Deleting the run deletes its maps.
     assert AttributionMap.objects.filter(experiment=experiment).count() == 3

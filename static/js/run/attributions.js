@@ -46,6 +46,16 @@ function showOpacity() {
   byId("attribution-opacity-value").textContent = `${value}%`;
 }
 
+// A picture of 28 x 28 pixels, 0 black to 1 white.
+function underlay(pixels) {
+  const canvas = document.createElement("canvas");
+  paint(canvas, pixels, (value) => {
+    const grey = Math.round(255 * Math.min(1, Math.max(0, value)));
+    return [grey, grey, grey];
+  });
+  return canvas.toDataURL("image/png");
+}
+
 function showMap(body, request) {
   byId("attribution-progress").textContent = "";
   const values = body.map || [];
@@ -56,12 +66,12 @@ function showMap(body, request) {
   const what = request.image === "template" ? `the template of ${request.className}` : `training image ${request.image} (a ${body.image_class})`;
   overlay.setAttribute("aria-label", `${name} map of ${request.className}'s score over ${what}`);
   const base = byId("attribution-base");
-  // The template is served as a picture; a training image is not, so its map stands alone.
-  base.hidden = request.image !== "template";
-  if (!base.hidden) {
-    base.src = templates[request.classKey] || "";
-    base.alt = `The template of ${request.className}`;
-  }
+  // The explained image's own pixels, sent with the map, lie under it (a map stored before
+  // they were kept falls back on the template's picture, or stands alone).
+  const source = body.pixels ? underlay(body.pixels) : request.image === "template" ? templates[request.classKey] : "";
+  base.hidden = !source;
+  base.src = source || "";
+  base.alt = source ? (request.image === "template" ? `The template of ${request.className}` : `Training image ${request.image}`) : "";
   byId("attribution-legend").replaceChildren(...legend(m));
   byId("attribution-view").hidden = false;
   showOpacity();
