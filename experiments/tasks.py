@@ -154,6 +154,9 @@ def run_outcome(result: RunResult) -> results.Outcome:
             "per_class_accuracy": [number(v) for v in training.per_class_accuracy],
             "confusion": [[int(v) for v in row] for row in training.confusion],
             "epochs_run": int(training.epochs_run),
+            # The matrix above split as training split the data (fitted on; held out).
+            "train_confusion": [[int(v) for v in row] for row in training.train_confusion],
+            "val_confusion": [[int(v) for v in row] for row in training.val_confusion],
             # The same figures on the dataset's held-out test images (none for shapes).
             "test_accuracy": number(training.test_accuracy),
             "test_per_class_accuracy": [number(v) for v in training.test_per_class_accuracy],

@@ -24,7 +24,7 @@ from models_zoo.metrics import abs_pearson, mean_and_sd
 from models_zoo.metrics import cross_r as cross_r_matrix
 from models_zoo.streams import streams
 from models_zoo.tf_env import seed_everything
-from models_zoo.training import TrainingOutcome, TrainingStopped, confusion, train
+from models_zoo.training import TrainingOutcome, TrainingStopped, train
 
 if TYPE_CHECKING:
     from models_zoo.generation import Generated
@@ -273,7 +273,7 @@ def run(
         training = train(model, train_set, val_set, config, on_epoch)
     except TrainingStopped as stop:
         raise Cancelled(str(stop)) from None
-    training.confusion, training.per_class_accuracy = confusion(model, data)
+    training.measure(model, data, train_set, val_set)
     training.measure_test(model, build_test_set(specs))
     trained = time.perf_counter()
     outcomes = visualize(model, config, specs, on_progress=on_progress, progress_offset=TRAIN_SHARE)

@@ -44,7 +44,7 @@ from models_zoo.stacked_training import (
     train_stacked,
 )
 from models_zoo.tf_env import seed_everything
-from models_zoo.training import TrainingStopped, confusion
+from models_zoo.training import TrainingStopped
 
 
 def _prepared(config: RunConfig, specs: Sequence[ClassSpec]) -> tuple[Any, ...]:
@@ -128,7 +128,7 @@ def _run(
     for model, values in zip(models, graph.net.member_weights(), strict=True):
         write_weights(model, plans, values)
     for training, model, p in zip(trainings, models, prepared, strict=True):
-        training.confusion, training.per_class_accuracy = confusion(model, p[0])
+        training.measure(model, p[0], p[1], p[2])
         training.measure_test(model, test_set)
     trained = time.perf_counter()
 

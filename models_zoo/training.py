@@ -53,6 +53,11 @@ class TrainingOutcome:
     per_class_accuracy: list[float | None] = field(default_factory=list)
     confusion: list[list[int]] = field(default_factory=list)
     epochs_run: int = 0
+    # The same matrix split the way training split the data: the images the model was fitted
+    # on, and the validation images held out of fitting (empty without a validation split).
+    # ``confusion`` above covers both together, as it always has.
+    train_confusion: list[list[int]] = field(default_factory=list)
+    val_confusion: list[list[int]] = field(default_factory=list)
     # On the dataset's held-out test images; None and empty for datasets without a test
     # split (shapes). The confusion matrix's rows are true classes, columns predicted ones.
     test_accuracy: float | None = None
@@ -69,10 +74,22 @@ class TrainingOutcome:
             "per_class_accuracy": self.per_class_accuracy,
             "confusion": self.confusion,
             "epochs_run": self.epochs_run,
+            "train_confusion": self.train_confusion,
+            "val_confusion": self.val_confusion,
             "test_accuracy": self.test_accuracy,
             "test_per_class_accuracy": self.test_per_class_accuracy,
             "test_confusion": self.test_confusion,
         }
+
+    def measure(
+        self, model: Any, data: Dataset, train_set: Dataset, val_set: Dataset | None
+    ) -> None:
+        """Fills the confusion matrices and per-class accuracy: over ``data`` (the whole
+        training data), and over its training and validation parts."""
+        self.confusion, self.per_class_accuracy = confusion(model, data)
+        self.train_confusion = confusion(model, train_set)[0]
+        if val_set is not None and len(val_set):
+            self.val_confusion = confusion(model, val_set)[0]
 
     def measure_test(self, model: Any, test_set: Dataset | None) -> None:
         """Fills the test figures from ``test_set`` (nothing to fill without one)."""

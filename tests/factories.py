@@ -188,6 +188,8 @@ def made_up_outcome(
         training={
             "per_class_accuracy": [1.0] * count,
             "confusion": (np.eye(count, dtype=int) * 2).tolist(),
+            "train_confusion": np.eye(count, dtype=int).tolist(),
+            "val_confusion": np.eye(count, dtype=int).tolist(),
             "epochs_run": epochs,
             "test_accuracy": test_accuracy,
             "test_per_class_accuracy": [test_accuracy] * count if has_test else [],

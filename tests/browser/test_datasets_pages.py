@@ -242,12 +242,15 @@ def test_test_accuracy_on_the_history_and_compare_pages(
     )
     log_in(page, live_server.url, alice.username, PASSWORD)
 
-    # The builder's rows: the shapes' matrix is of the training images, there being no test.
+    # The builder's rows: a shapes run stored with one matrix over its training and
+    # validation images shows that one, there being no test set.
     row = page.locator(f"#experiment-{shapes_run.pk}")
     expect(row.locator(".result-test")).to_have_count(0)
     block = row.locator(".confusion-block")
     expect(block).to_have_attribute("data-on", "training")
-    expect(block.locator("summary")).to_have_text("Confusion matrix on the 20 training images")
+    expect(block.locator("summary")).to_have_text(
+        "Confusion matrix on the 20 training and validation images"
+    )
     digits_row = page.locator(f"#experiment-{digits_run.pk}")
     expect(digits_row.locator(".result-test")).to_have_text("test 90.6%")
     expect(digits_row.locator(".confusion-block summary")).to_have_text(

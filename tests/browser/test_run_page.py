@@ -37,6 +37,10 @@ def test_a_finished_runs_page_from_its_history_row(
 ) -> None:
     run = finished_run(alice, classes=["box", "line", "circle"], seed=4, snapshot_frames=3)
     log_in(page, live_server.url, alice.username)
+    # Its builder row shows the matrix of the images it was not fitted on: the validation ones.
+    block = page.locator(f"#experiment-{run.pk} .confusion-block")
+    expect(block).to_have_attribute("data-on", "validation")
+    expect(block.locator("summary")).to_have_text("Confusion matrix on the 3 validation images")
     page.goto(f"{live_server.url}/history/")
     page.locator(f"#experiment-{run.pk} a.run-page-link").click()
     expect(page).to_have_url(f"{live_server.url}/experiments/{run.pk}/")
@@ -87,13 +91,20 @@ def test_a_finished_runs_page_from_its_history_row(
     expect(page.locator("#accuracy-chart path.curve")).to_have_count(2)
     expect(page.locator("#curves-table tbody tr")).to_have_count(5)
 
-    # The confusion matrix as a heatmap with its legend, and per-class accuracy.
+    # The confusion matrices, of the training and of the validation images, as heatmaps
+    # with their legends, and per-class accuracy on each.
     confusion = page.locator("#confusions figure.confusion")
-    expect(confusion).to_have_count(1)
-    expect(confusion.locator(".confusion-cell")).to_have_count(9)
-    expect_in_the_window(confusion.locator(".heatmap-legend"))
-    expect(page.locator("#per-class-table tbody tr")).to_have_count(3)
-    expect(page.locator("#per-class-table tbody tr").first).to_contain_text("100.0%")
+    expect(confusion).to_have_count(2)
+    expect(confusion.first).to_contain_text("Confusion matrix on the 3 training images")
+    expect(confusion.nth(1)).to_contain_text("Confusion matrix on the 3 validation images")
+    expect(confusion.first.locator(".confusion-cell")).to_have_count(9)
+    expect_in_the_window(confusion.first.locator(".heatmap-legend"))
+    table = page.locator("#per-class-table")
+    expect(table.locator("thead th")).to_have_text(
+        ["Class", "Accuracy on the training images", "Accuracy on the validation images"]
+    )
+    expect(table.locator("tbody tr")).to_have_count(3)
+    expect(table.locator("tbody tr").first.locator("td")).to_have_text(["100.0%", "100.0%"])
 
     # Cross-class |r| with its legend; the snapshots with Play.
     expect(page.locator("#heatmap-legend")).to_contain_text("|r|, from 0 (white) to 1")

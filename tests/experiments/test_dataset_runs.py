@@ -40,6 +40,10 @@ def test_a_tiny_digits_run_stores_its_test_accuracy(alice: Any, alice_api: APICl
     assert training["test_accuracy"] == pytest.approx(experiment.test_accuracy)
     per_class = confusion.diagonal() / confusion.sum(axis=1)
     assert training["test_per_class_accuracy"] == pytest.approx(per_class.tolist())
+    # The training data's matrix is kept split too: fitted on, and held out for validation.
+    fitted, validation = (np.asarray(training[key]) for key in ("train_confusion", "val_confusion"))
+    np.testing.assert_array_equal(fitted + validation, np.asarray(training["confusion"]))
+    assert validation.sum() == round(0.1 * np.asarray(training["confusion"]).sum())
     # Zeros and ones are easy: one epoch tells them apart on images it never saw.
     assert experiment.test_accuracy > 0.9
 

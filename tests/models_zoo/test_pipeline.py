@@ -74,6 +74,23 @@ def test_result_holds_history_confusion_and_per_class_accuracy(mlp_result):
     assert set(mlp_result.timings) == {"build_s", "train_s", "visualize_s"}
 
 
+def test_confusion_is_split_into_training_and_validation_parts(mlp_result):
+    training = mlp_result.training
+    fitted, held_out = np.array(training.train_confusion), np.array(training.val_confusion)
+    assert fitted.shape == held_out.shape == (3, 3)
+    assert fitted.sum() == 24 and held_out.sum() == 6  # validation split 0.2 of 30
+    np.testing.assert_array_equal(fitted + held_out, np.array(training.confusion))
+    # The last epoch's validation accuracy was measured on the same images, same weights.
+    assert np.trace(held_out) / 6 == pytest.approx(training.val_accuracy)
+
+
+def test_without_a_validation_split_there_is_no_validation_matrix():
+    config = RunConfig(classes=CLASSES, epochs=3, seed=3, max_steps=5, validation_split=0.0)
+    training = run(config).training
+    assert training.val_confusion == []
+    assert training.train_confusion == training.confusion
+
+
 def test_generated_images_reach_the_threshold_and_correlate(mlp_result):
     assert [o.key for o in mlp_result.classes] == list(CLASSES)
     for outcome in mlp_result.classes:

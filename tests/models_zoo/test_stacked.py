@@ -34,6 +34,8 @@ def assert_same(alone: RunResult, stacked: RunResult, *, r_tolerance: float = 1e
     for key, values in alone.training.history.items():
         np.testing.assert_allclose(stacked.training.history[key], values, atol=1e-4)
     assert stacked.training.confusion == alone.training.confusion
+    assert stacked.training.train_confusion == alone.training.train_confusion
+    assert stacked.training.val_confusion == alone.training.val_confusion
     assert stacked.training.epochs_run == alone.training.epochs_run
     for a, b in zip(alone.classes, stacked.classes, strict=True):
         assert (b.key, b.steps, b.reached) == (a.key, a.steps, a.reached)

@@ -267,23 +267,29 @@ function card(result, config, defaults) {
 // The rows whose confusion matrix is open: a redrawn row keeps it open.
 const openConfusions = new Set();
 
-// The confusion matrix of the held-out test images where the run's dataset has them, else of
-// the training images, in a disclosure under the cards.
+// The confusion matrix of images the model was not fitted on: the held-out test images where
+// the run's dataset has them, else the validation images; a run without either (or stored
+// before the split was kept) shows the one over its training and validation images together.
+function shownConfusion(training) {
+  const filled = (matrix) => Array.isArray(matrix) && matrix.length > 0;
+  if (filled(training.test_confusion)) return { on: "test", matrix: training.test_confusion, what: "held-out test image" };
+  if (filled(training.val_confusion)) return { on: "validation", matrix: training.val_confusion, what: "validation image" };
+  if (filled(training.train_confusion)) return { on: "training", matrix: training.train_confusion, what: "training image" };
+  return { on: "training", matrix: training.confusion, what: "training and validation image" };
+}
+
 function confusionBlock(detail) {
-  const training = detail.training || {};
-  const onTest = Array.isArray(training.test_confusion) && training.test_confusion.length > 0;
-  const matrix = onTest ? training.test_confusion : training.confusion;
+  const { on, matrix, what } = shownConfusion(detail.training || {});
   if (!Array.isArray(matrix) || !matrix.length) return null;
   const results = detail.results || [];
   const keys = (detail.config && detail.config.classes) || [];
   const labels = results.length === matrix.length ? results.map((result) => result.name) : keys;
   if (labels.length !== matrix.length) return null;
   const total = matrix.flat().reduce((a, b) => a + b, 0);
-  const what = onTest ? `the ${countOf(total, "held-out test image")}` : `the ${countOf(total, "training image")}`;
-  const title = `Confusion matrix on ${what}`;
+  const title = `Confusion matrix on the ${countOf(total, what)}`;
   const block = el(
     "details",
-    { className: "confusion-block", dataset: { on: onTest ? "test" : "training" } },
+    { className: "confusion-block", dataset: { on } },
     el("summary", { text: title }),
   );
   block.open = openConfusions.has(detail.id);

@@ -62,32 +62,60 @@ export function renderSnapshotSection(data) {
   renderScrubber(data);
 }
 
+function isMatrix(matrix, labels) {
+  return Array.isArray(matrix) && matrix.length > 0 && matrix.length === labels.length;
+}
+
 function confusionFigure(matrix, labels, what) {
-  if (!Array.isArray(matrix) || !matrix.length || matrix.length !== labels.length) return null;
   const total = matrix.flat().reduce((a, b) => a + b, 0);
   return confusionHeatmap({ matrix, labels, title: `Confusion matrix on the ${countOf(total, what)}` });
+}
+
+// Each class's share of its images put in the right column: the diagonal over the row.
+function perClassOf(matrix) {
+  return matrix.map((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    return total ? row[i] / total : null;
+  });
+}
+
+// The matrices the run has: the images it was fitted on, the validation images held out of
+// fitting, and the dataset's held-out test images. Runs stored before the split kept one
+// matrix over training and validation images together; that one is shown for them.
+function confusionParts(training, labels) {
+  const parts = [];
+  if (isMatrix(training.train_confusion, labels)) {
+    parts.push({ matrix: training.train_confusion, what: "training image", column: "Training images" });
+    if (isMatrix(training.val_confusion, labels)) {
+      parts.push({ matrix: training.val_confusion, what: "validation image", column: "Validation images" });
+    }
+  } else if (isMatrix(training.confusion, labels)) {
+    parts.push({
+      matrix: training.confusion,
+      what: "training and validation image",
+      column: "Training and validation images",
+    });
+  }
+  if (isMatrix(training.test_confusion, labels)) {
+    parts.push({ matrix: training.test_confusion, what: "held-out test image", column: "Test images" });
+  }
+  return parts;
 }
 
 export function renderConfusions(detail) {
   const training = detail.training || {};
   const labels = classNames(detail);
-  const figures = [
-    confusionFigure(training.confusion, labels, "training image"),
-    confusionFigure(training.test_confusion, labels, "held-out test image"),
-  ].filter(Boolean);
-  const perClass = Array.isArray(training.per_class_accuracy) ? training.per_class_accuracy : [];
-  const perTest = Array.isArray(training.test_per_class_accuracy) ? training.test_per_class_accuracy : [];
-  byId("confusion-section").hidden = !figures.length && !perClass.length;
-  byId("confusions").replaceChildren(...figures);
+  const parts = confusionParts(training, labels);
+  byId("confusion-section").hidden = !parts.length;
+  byId("confusions").replaceChildren(...parts.map((part) => confusionFigure(part.matrix, labels, part.what)));
   const table = byId("per-class-table");
-  table.hidden = !perClass.length;
-  if (!perClass.length) return;
-  const head = ["Class", "Accuracy on the training images"];
-  if (perTest.length) head.push("Accuracy on the test images");
-  const rows = labels.map((name, i) => {
-    const row = [name, formatPercent(perClass[i])];
-    if (perTest.length) row.push(isNumber(perTest[i]) ? formatPercent(perTest[i]) : "–");
-    return row;
-  });
+  table.hidden = !parts.length;
+  if (!parts.length) return;
+  const columns = parts.map((part) => perClassOf(part.matrix));
+  const head = ["Class", ...parts.map((part) => `Accuracy on the ${part.column.toLowerCase()}`)];
+  const rows = labels.map((name, i) => [
+    name,
+    ...columns.map((column) => (isNumber(column[i]) ? formatPercent(column[i]) : "–")),
+  ]);
   fillTable(table, head, rows, "Per-class accuracy");
 }
