@@ -84,6 +84,11 @@ def page_settings(experiment: Experiment, frames: dict[int, int]) -> dict[str, A
     }
 
 
+def is_correction(run: Experiment) -> bool:
+    """A follow-up trained again with the input-gradient penalty (the correction loop's)."""
+    return run.kind == Experiment.Kind.TRAIN and (run.config or {}).get("highlight") == "rrr"
+
+
 @login_required
 def run_page(request: HttpRequest, pk: int) -> HttpResponse:
     # Another user's run is a 404, as a missing one is: nothing says it exists.
@@ -95,10 +100,18 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
     follow_ups = Experiment.objects.filter(owner=request.user, source=experiment).order_by(
         "created_at", "id"
     )
+    run_settings = page_settings(experiment, frames)
+    # The follow-ups trained again with the input-gradient penalty: the page shows this
+    # run's maps beside theirs ("Before and after").
+    run_settings["corrections"] = [
+        {"id": run.pk, "number": run.number, "status": run.status}
+        for run in follow_ups
+        if is_correction(run)
+    ]
     context = {
         "experiment": experiment,
         "settings": settings_list(experiment.config or {}, names),
-        "follow_ups": follow_ups,
-        "run_settings": page_settings(experiment, frames),
+        "follow_ups": [(run, is_correction(run)) for run in follow_ups],
+        "run_settings": run_settings,
     }
     return render(request, "inspector/run.html", context)

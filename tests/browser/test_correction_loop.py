@@ -1,11 +1,12 @@
 """The correction loop on a run's page, in a desktop and a phone window: a map shown, the
 highlight editor opens on its class with the map as a faint guide, a red corner is painted
-and saved, the run is trained again with the penalty, and the new run's page shows the map
-before and after side by side with the share inside the red region. The workers' tasks are
-run here, on real tiny models."""
+and saved, the run is trained again with the penalty, and the new run's page (then the
+source run's) shows the map before and after side by side with the share inside the red
+region. The workers' tasks are run here, on real tiny models."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -110,6 +111,34 @@ def test_mark_the_wrong_reason_train_again_and_compare(
         expect(page.locator(f"#{side}-caption")).to_contain_text(
             "of the attribution inside the red region"
         )
-    expect(page.locator("#before-caption")).to_contain_text("Before (the source run)")
+    expect(page.locator("#before-caption")).to_contain_text(
+        f"Before (the source, run [{run.number}])"
+    )
     expect(page.locator("#after-caption")).to_contain_text("After (this run)")
+    captions = [page.locator(f"#{side}-caption").inner_text() for side in ("before", "after")]
+    assert fits_the_window(page)
+
+    # The source run's page shows the same pair: its follow-up named as the correction.
+    page.locator("#before-after-source").click()
+    expect(page).to_have_url(f"{live_server.url}/experiments/{run.pk}/")
+    expect(page.locator("#follow-ups")).to_contain_text(
+        f"Run [{corrected.number}]: trained again with the penalty on the red regions"
+    )
+    expect(page.locator("#before-after-section")).to_be_visible()
+    expect(page.locator("#before-after-pair-field")).to_be_hidden()  # one pair only
+    expect(page.locator("#before-after-corrected")).to_have_attribute(
+        "href", f"/experiments/{corrected.pk}/"
+    )
+    page.locator("#before-after-class").select_option("box")
+    page.locator("#before-after-method").select_option("saliency")
+    page.get_by_role("button", name="Show both maps").click()
+    expect(view).to_be_visible(timeout=10_000)  # both maps are stored now
+    expect(page.locator("#before-caption")).to_contain_text("Before (this run)")
+    expect(page.locator("#after-caption")).to_contain_text(f"After (run [{corrected.number}])")
+    # The same two maps and region as on the corrected run's page: the same shares.
+    share = r"[0-9.]+% of the attribution inside the red region"
+    for side, caption in zip(("before", "after"), captions, strict=True):
+        expected = re.search(share, caption)
+        assert expected is not None, caption
+        expect(page.locator(f"#{side}-caption")).to_contain_text(expected.group(0))
     assert fits_the_window(page)

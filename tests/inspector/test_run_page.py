@@ -89,6 +89,29 @@ def test_it_links_its_source_and_its_follow_ups(alice_client: Client, alice: Any
     assert f"New images from the weights of <a {source_link}" in html
 
 
+def test_the_source_page_hands_its_corrections_to_the_script(
+    alice_client: Client, alice: Any
+) -> None:
+    source = finished_run(alice, seed=1)
+    services.experiment_rerun(user=alice, source=source, seed=42)  # not a correction
+    corrected = queued_run(alice)
+    Experiment.objects.filter(pk=corrected.pk).update(
+        source=source, seed=source.seed, config={**source.config, "highlight": "rrr"}
+    )
+    html = alice_client.get(reverse("run-page", args=[source.pk])).content.decode()
+    assert page_settings(html)["corrections"] == [
+        {"id": corrected.pk, "number": corrected.number, "status": "queued"}
+    ]
+    assert (
+        f'href="{reverse("run-page", args=[corrected.pk])}">Run [{corrected.number}]</a>: '
+        "trained again with the penalty on the red regions, seed 1"
+    ) in html
+    assert 'id="before-after-section"' in html
+    # The corrected run has none of its own.
+    html = alice_client.get(reverse("run-page", args=[corrected.pk])).content.decode()
+    assert page_settings(html)["corrections"] == []
+
+
 def test_a_queued_run_has_its_page_too(alice_client: Client, alice: Any) -> None:
     run = queued_run(alice)
     answer = alice_client.get(reverse("run-page", args=[run.pk]))

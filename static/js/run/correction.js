@@ -3,9 +3,9 @@
 // the map laid faintly over it as a guide. Saving stores the class's highlight (the
 // highlights API); "Train again with the penalty" queues this run's settings with the
 // input-gradient penalty and the same seed, linked to this run (POST …/correct/). On the
-// run made so, "Before and after" shows the same class and method's map of the source run
-// and of this one side by side, each with the share of its absolute attribution inside the
-// red region.
+// run made so, and on its source run, "Before and after" shows the same class and method's
+// map of the source run and of the run trained again side by side, each with the share of
+// its absolute attribution inside the red region.
 import { apiFetch, describeErrors, sendJson } from "../lib/api.js";
 import { byId, el } from "../lib/dom.js";
 import { PixelGrid, pixelsFromImage } from "../lib/draw.js";
@@ -139,7 +139,7 @@ export function setupCorrection(settings, detail) {
     byId("correction-train").addEventListener("click", trainAgain);
     byId("correction-guide-opacity").addEventListener("input", showGuideOpacity);
   }
-  if (detail.source && detail.config && detail.config.highlight === "rrr") setupBeforeAfter(detail);
+  setupBeforeAfter(settings, detail);
 }
 
 // ------------------------------------------------------------ before and after
@@ -161,38 +161,69 @@ function shareText(share) {
   return `${(share * 100).toFixed(1)}% of the attribution inside the red region`;
 }
 
-function askBoth(sourceUrl, methods) {
+// The pairs of runs this page can set side by side: this run against its source where it was
+// trained again with the penalty, and this run against each of its follow-ups trained so.
+function beforeAfterPairs(settings, detail) {
+  const url = (id) => detailUrl.replace(/\d+\/$/, `${id}/`);
+  const pairs = [];
+  if (detail.source && detail.config && detail.config.highlight === "rrr") {
+    const source = `run [${detail.source_number}]`;
+    pairs.push({
+      label: `${source} (the source) and this run`,
+      before: { url: url(detail.source), who: `the source, ${source}` },
+      after: { url: detailUrl, who: "this run" },
+      text: ["This run was trained again from ", { id: "before-after-source", href: `/experiments/${detail.source}/`, text: source }, " with the input-gradient penalty on the red regions, with the same seed."],
+    });
+  }
+  for (const run of settings.corrections || []) {
+    const name = `run [${run.number}]`;
+    pairs.push({
+      label: `This run and ${name} (trained with the penalty)`,
+      before: { url: detailUrl, who: "this run" },
+      after: { url: url(run.id), who: name },
+      text: [{ id: "before-after-corrected", href: `/experiments/${run.id}/`, text: name }, " was trained again from this run with the input-gradient penalty on the red regions, with the same seed."],
+    });
+  }
+  return pairs;
+}
+
+function showPairText(pair) {
+  const parts = pair.text.map((part) => (typeof part === "string" ? part : el("a", part)));
+  byId("before-after-pair-text").replaceChildren(...parts);
+}
+
+function askBoth(pair, methods) {
   const classKey = byId("before-after-class").value;
   const method = byId("before-after-method").value;
   const query = new URLSearchParams({ class: classKey, method, image: "template" });
   byId("before-after-error").hidden = true;
   byId("before-after-view").hidden = true;
   const found = {};
-  const sides = [["before", `${sourceUrl}attributions/?${query}`], ["after", `${detailUrl}attributions/?${query}`]];
   byId("before-after-progress").textContent = "Asking…";
-  for (const [side, url] of sides) {
-    pollUntilDone(url, {
+  for (const side of ["before", "after"]) {
+    pollUntilDone(`${pair[side].url}attributions/?${query}`, {
       onWaiting: (seconds) => {
         byId("before-after-progress").textContent = waitingText(seconds);
       },
       onDone: (body) => {
         found[side] = body;
-        if (found.before && found.after) showBoth(found, classKey, methods[method] || method);
+        if (found.before && found.after) showBoth(pair, found, classKey, methods[method] || method);
       },
       onError: (message) => {
         byId("before-after-progress").textContent = "";
-        byId("before-after-error").textContent = message;
+        byId("before-after-error").textContent = `${side === "before" ? "Before" : "After"} (${pair[side].who}): ${message}`;
         byId("before-after-error").hidden = false;
       },
     });
   }
 }
 
-function showBoth(found, classKey, methodName) {
+function showBoth(pair, found, classKey, methodName) {
   byId("before-after-progress").textContent = "";
   const region = found.after.red_region;
   if (!region) {
-    byId("before-after-error").textContent = "This run's copy of the class has no red region: choose a class you painted red.";
+    const whose = pair.after.who === "this run" ? "This run's" : `${pair.after.who[0].toUpperCase()}${pair.after.who.slice(1)}'s`;
+    byId("before-after-error").textContent = `${whose} copy of the class has no red region: choose a class you painted red.`;
     byId("before-after-error").hidden = false;
     return;
   }
@@ -202,17 +233,26 @@ function showBoth(found, classKey, methodName) {
     const values = body.map || [];
     paint(byId(`${side}-map`), values, diverging(values));
     byId(`${side}-base`).src = templates[classKey] || "";
-    const who = side === "before" ? "Before (the source run)" : "After (this run)";
-    byId(`${side}-caption`).textContent = `${who}: ${shareText(shares[side])}.`;
+    const label = side === "before" ? "Before" : "After";
+    byId(`${side}-caption`).textContent = `${label} (${pair[side].who}): ${shareText(shares[side])}.`;
     byId(`${side}-map`).setAttribute("aria-label", `${methodName} map of ${classKey}, ${side}`);
   }
   byId("before-after-view").hidden = false;
 }
 
-function setupBeforeAfter(detail) {
-  const sourceUrl = detailUrl.replace(/\d+\/$/, `${detail.source}/`);
-  byId("before-after-source").href = `/experiments/${detail.source}/`;
-  byId("before-after-source").textContent = `run [${detail.source_number}]`;
+function setupBeforeAfter(settings, detail) {
+  const pairs = beforeAfterPairs(settings, detail);
+  if (!pairs.length) return;
+  const pairSelect = byId("before-after-pair");
+  pairSelect.replaceChildren(...pairs.map((pair, i) => el("option", { value: String(i), text: pair.label })));
+  byId("before-after-pair-field").hidden = pairs.length < 2;
+  const chosen = () => pairs[Number(pairSelect.value) || 0];
+  showPairText(chosen());
+  pairSelect.addEventListener("change", () => {
+    showPairText(chosen());
+    byId("before-after-view").hidden = true;
+    byId("before-after-error").hidden = true;
+  });
   const classes = byId("attribution-class");
   byId("before-after-class").replaceChildren(...Array.from(classes.options, (option) => el("option", { value: option.value, text: option.textContent })));
   const methodSelect = byId("attribution-method");
@@ -220,7 +260,7 @@ function setupBeforeAfter(detail) {
   byId("before-after-method").replaceChildren(...Array.from(methodSelect.options, (option) => el("option", { value: option.value, text: option.textContent })));
   byId("before-after-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    askBoth(sourceUrl, methods);
+    askBoth(chosen(), methods);
   });
   byId("before-after-section").hidden = false;
 }
