@@ -85,11 +85,18 @@ class TrainingOutcome:
         self, model: Any, data: Dataset, train_set: Dataset, val_set: Dataset | None
     ) -> None:
         """Fills the confusion matrices and per-class accuracy: over ``data`` (the whole
-        training data), and over its training and validation parts."""
-        self.confusion, self.per_class_accuracy = confusion(model, data)
-        self.train_confusion = confusion(model, train_set)[0]
-        if val_set is not None and len(val_set):
-            self.val_confusion = confusion(model, val_set)[0]
+        training data), and over its training and validation parts, which ``Dataset.split``
+        takes from its front and its back (one prediction over ``data`` serves all three)."""
+        predicted = predict(model, data)
+        k = data.n_classes
+        self.confusion, self.per_class_accuracy = matrix_of(data.labels, predicted, k)
+        n_train = len(train_set)
+        n_val = 0 if val_set is None else len(val_set)
+        if n_train + n_val != len(data):
+            raise ValueError("the training and validation parts do not make up the data")
+        self.train_confusion = matrix_of(data.labels[:n_train], predicted[:n_train], k)[0]
+        if n_val:
+            self.val_confusion = matrix_of(data.labels[n_train:], predicted[n_train:], k)[0]
 
     def measure_test(self, model: Any, test_set: Dataset | None) -> None:
         """Fills the test figures from ``test_set`` (nothing to fill without one)."""
@@ -427,15 +434,25 @@ def _train_loop(
     return outcome
 
 
-def confusion(model: Any, data: Dataset) -> tuple[list[list[int]], list[float | None]]:
+def predict(model: Any, data: Dataset) -> np.ndarray:
+    """The class the model gives each image."""
+    return np.argmax(np.asarray(model(tf.constant(data.x), training=False)), axis=1)
+
+
+def matrix_of(
+    labels: np.ndarray, predicted: np.ndarray, k: int
+) -> tuple[list[list[int]], list[float | None]]:
     """Confusion matrix (rows: true class, columns: predicted) and per-class accuracy."""
-    predicted = np.argmax(np.asarray(model(tf.constant(data.x), training=False)), axis=1)
-    k = data.n_classes
     matrix = np.zeros((k, k), dtype=np.int64)
-    np.add.at(matrix, (data.labels, predicted), 1)
+    np.add.at(matrix, (labels, predicted), 1)
     totals = matrix.sum(axis=1)
     per_class = [float(matrix[i, i] / totals[i]) if totals[i] else None for i in range(k)]
     return matrix.tolist(), per_class
+
+
+def confusion(model: Any, data: Dataset) -> tuple[list[list[int]], list[float | None]]:
+    """Confusion matrix (rows: true class, columns: predicted) and per-class accuracy."""
+    return matrix_of(data.labels, predict(model, data), data.n_classes)
 
 
 def steps_per_epoch(n: int, batch_size: int) -> int:
