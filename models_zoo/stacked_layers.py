@@ -156,6 +156,12 @@ def _dropout(h: Any, rate: float, seed: Any) -> Any:
     return tf.where(keep, h / (1.0 - rate), tf.zeros_like(h))
 
 
+def spans(sizes: Sequence[int]) -> list[tuple[int, int]]:
+    """Consecutive groups of these sizes: each one's first and one-past-last member."""
+    edges = np.cumsum([0, *sizes])
+    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+
+
 class StackedNet:
     """The variables of ``members`` models split into parts, and the stacked forward pass.
 
@@ -177,8 +183,7 @@ class StackedNet:
 
     def bounds(self) -> list[tuple[int, int]]:
         """Each part's first and one-past-last member."""
-        edges = np.cumsum([0, *self.parts])
-        return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+        return spans(self.parts)
 
     def load(self, weights: Sequence[Sequence[np.ndarray]]) -> None:
         """``weights[m]`` is member ``m``'s list of arrays, in ``read_weights`` order."""

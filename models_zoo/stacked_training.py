@@ -12,7 +12,6 @@ The optimizer is the same fused kernel as a lone run's, applied to the stacked v
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from collections import OrderedDict
@@ -24,7 +23,7 @@ import numpy as np
 
 from models_zoo.config import RunConfig
 from models_zoo.data import Dataset
-from models_zoo.stacked_layers import StackedNet
+from models_zoo.stacked_layers import StackedNet, spans
 from models_zoo.streams import streams
 from models_zoo.tf_env import tf
 from models_zoo.training import (
@@ -287,8 +286,7 @@ class LaneSet:
 
     def bounds(self) -> list[tuple[int, int]]:
         """Each lane's first and one-past-last member."""
-        edges = np.cumsum([0, *(graph.members for graph in self.graphs)])
-        return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
+        return spans([graph.members for graph in self.graphs])
 
     def load(
         self,
