@@ -12,10 +12,7 @@ load average before and after. Each model's line above the table compares every 
 
 With ``--layouts`` it times the training graph alone instead (``--epochs`` epochs, best of
 ``--repeats``), a lone run's against stacked graphs of ``--seeds`` members laid out as
-``members per part/parts at a time`` in one graph (``1/2``: a part per member, two at a
-time), or as lanes, each a graph of its own in a thread of its own: lanes between ``|``,
-each lane's parts between commas (``5|5``: two lanes of one five-member part each;
-``1,1|1,1``: two lanes of two one-member parts). ``lanes`` is what ``run_group`` uses.
+``members per part/parts at a time`` (``1/2``: a part per member, two at a time).
 """
 
 from __future__ import annotations
@@ -75,7 +72,7 @@ def layouts(model: str, members: int, specs: list[str], epochs: int, repeats: in
     from models_zoo import architectures, pipeline, training
     from models_zoo.classes import resolve
     from models_zoo.stacked_layers import StackedNet, layer_plans, read_weights
-    from models_zoo.stacked_training import LaneSet, StackedTrainGraph, lanes_for, parts_for
+    from models_zoo.stacked_training import StackedTrainGraph
     from models_zoo.tf_env import tf
 
     group = configs(model, 0, members)
@@ -94,20 +91,7 @@ def layouts(model: str, members: int, specs: list[str], epochs: int, repeats: in
     lone = training._TrainGraph(model, shape, "adadelta", False, sizes=group[0])
     lone.load(first, sets[0][0], sets[0][1], group[0])
     graphs = {"lone run": lambda: lone.run_epochs(tf.constant(orders[:, 0])).numpy()}
-    has_conv = any(plan.kind == "conv" for plan in plans)
     for spec in specs:
-        if spec == "lanes" or "/" not in spec:
-            if spec == "lanes":
-                lanes = [parts_for(size, has_conv) for size in lanes_for(members)]
-            else:
-                lanes = [[int(v) for v in lane.split(",")] for lane in spec.split("|")]
-            if sum(map(sum, lanes)) != members:
-                raise SystemExit(f"layout {spec!r} does not hold {members} members")
-            shapes = [w.shape for w in weights]
-            laned = LaneSet(plans, shapes, lanes, shape, "adadelta", False)
-            laned.load([weights] * members, sets, group[0])
-            graphs[spec] = lambda laned=laned: laned.run_chunk(orders)
-            continue
         per_part, wave = (int(v) for v in spec.split("/"))
         count = -(-members // per_part)
         base, extra = divmod(members, count)

@@ -2,11 +2,10 @@
 
 Each member is prepared as ``pipeline.run`` prepares a run (its data from
 ``pipeline.prepare``, its initial weights from ``seed_everything(seed)`` and
-``architectures.build``), then the members are dealt into lanes, one per core, and each
-lane's members train in one compiled loop (``models_zoo.stacked_training``), the lanes at
-once, and generate their images in another (``models_zoo.stacked_generation``). The trained
-weights go back into each member's Keras model, which gives the confusion matrix, the
-highlight effects and ``RunResult.model``.
+``architectures.build``), then every member trains in one compiled loop
+(``models_zoo.stacked_training``) and generates its images in another
+(``models_zoo.stacked_generation``). The trained weights go back into each member's Keras
+model, which gives the confusion matrix, the highlight effects and ``RunResult.model``.
 
 A group that cannot be stacked (a model that is not a plain sequential stack of the layers
 ``stacked_layers`` knows) gets ``None`` here and is made one run after another.
@@ -14,7 +13,6 @@ A group that cannot be stacked (a model that is not a plain sequential stack of 
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -25,13 +23,7 @@ from models_zoo import Cancelled, architectures
 from models_zoo.classes import ClassSpec
 from models_zoo.config import RunConfig
 from models_zoo.data import build_test_set
-from models_zoo.generation import (
-    Generated,
-    GenerationStopped,
-    StepCallback,
-    generate,
-    starting_batch,
-)
+from models_zoo.generation import GenerationStopped, generate, starting_batch
 from models_zoo.highlight import effects
 from models_zoo.pipeline import (
     TRAIN_SHARE,
@@ -43,14 +35,11 @@ from models_zoo.pipeline import (
     prepare,
 )
 from models_zoo.stacked_generation import generate_stacked, make_generator, structure
-from models_zoo.stacked_layers import layer_plans, read_weights, write_weights
+from models_zoo.stacked_layers import StackedNet, layer_plans, read_weights, write_weights
 from models_zoo.stacked_training import (
     LOCK,
-    LaneSet,
     StackedTrainGraph,
     graph_for,
-    in_lanes,
-    lanes_for,
     parts_for,
     train_stacked,
 )
@@ -75,52 +64,6 @@ def _same_shapes(sets: Sequence[tuple[Any, Any]]) -> bool:
     return len({shape(t, v) for t, v in sets}) == 1
 
 
-def _generate_in_lanes(
-    graph: LaneSet,
-    configs: Sequence[RunConfig],
-    starts: Sequence[np.ndarray],
-    targets: Sequence[int],
-    n_classes: int,
-    on_step: StepCallback | None,
-) -> list[Generated]:
-    """Every member's images, each lane on its own network (its compiled generator kept with
-    it), the lanes at once; the progress runs once over all lanes, reported from here."""
-    kind = structure(configs[0])
-    lanes = list(zip(graph.graphs, graph.bounds(), strict=True))
-    steps = [0] * len(lanes)
-    total = configs[0].max_steps * len(lanes)
-    stop = threading.Event()
-
-    def work(index: int, lane: StackedTrainGraph, first: int, last: int) -> list[Generated]:
-        advance = lane.generators.get(kind)
-        if advance is None:
-            advance = lane.generators[kind] = make_generator(lane.net, configs[0])
-
-        def lane_step(done: int, _total: int) -> bool:
-            steps[index] = done
-            return stop.is_set()
-
-        return generate_stacked(
-            advance, n_classes, configs[first:last], starts[first:last], targets, lane_step
-        )
-
-    def report() -> None:
-        if on_step is not None and not stop.is_set() and on_step(sum(steps), total):
-            stop.set()
-
-    pieces = [
-        (lambda i=i, lane=lane, a=a, b=b: work(i, lane, a, b))
-        for i, (lane, (a, b)) in enumerate(lanes)
-    ]
-    try:
-        answers = in_lanes(pieces, report if on_step is not None else None)
-    except GenerationStopped:
-        raise GenerationStopped(f"stopped after {max(steps)} steps") from None
-    if stop.is_set():  # asked to stop as the last lane ended
-        raise GenerationStopped(f"stopped after {max(steps)} steps")
-    return [generated for answer in answers for generated in answer]
-
-
 def run_stacked(
     configs: Sequence[RunConfig],
     specs: Sequence[ClassSpec],
@@ -128,13 +71,12 @@ def run_stacked(
 ) -> list[RunResult] | None:
     """Every member's result, as ``pipeline.run`` would give it alone; ``None`` when the
     group cannot be stacked (nothing has been trained then)."""
+    probe = architectures.build(configs[0].model, len(specs), configs[0])
+    plans = layer_plans(probe)
+    if plans is None:
+        return None
     with LOCK:
-        # The first member's model tells whether the architecture stacks at all.
-        first = _prepared(configs[0], specs)
-        plans = layer_plans(first[3])
-        if plans is None:
-            return None
-        prepared = [first, *(_prepared(config, specs) for config in configs[1:])]
+        prepared = [_prepared(config, specs) for config in configs]
         sets = [(p[1], p[2]) for p in prepared]
         if not _same_shapes(sets):
             return None
@@ -157,15 +99,15 @@ def _run(
     n_val = 0 if val_set is None else len(val_set)
     batch = min(config.batch_size, n_train)
     has_conv = any(plan.kind == "conv" for plan in plans)
-    lanes = tuple(tuple(parts_for(size, has_conv)) for size in lanes_for(members))
+    parts = parts_for(members, has_conv)
     rrr = config.highlight == "rrr"
     signature = tuple(plan.signature() for plan in plans)
     shapes = tuple(tuple(w.shape) for w in weights[0])
-    key = (signature, shapes, lanes, n_classes, n_train, n_val, batch, config.optimizer, rrr)
+    key = (signature, shapes, tuple(parts), n_classes, n_train, n_val, batch, config.optimizer, rrr)
 
-    def build() -> LaneSet:
-        shape = (n_classes, n_train, n_val, batch)
-        return LaneSet(plans, shapes, lanes, shape, config.optimizer, rrr)
+    def build() -> StackedTrainGraph:
+        net = StackedNet(plans, shapes, parts)
+        return StackedTrainGraph(net, (n_classes, n_train, n_val, batch), config.optimizer, rrr)
 
     began = time.perf_counter()
     graph = graph_for(key, build)
@@ -183,7 +125,7 @@ def _run(
     except TrainingStopped as stop:
         raise Cancelled(str(stop)) from None
     test_set = build_test_set(specs)
-    for model, values in zip(models, graph.member_weights(), strict=True):
+    for model, values in zip(models, graph.net.member_weights(), strict=True):
         write_weights(model, plans, values)
     for training, model, p in zip(trainings, models, prepared, strict=True):
         training.measure(model, p[0], p[1], p[2])
@@ -200,8 +142,11 @@ def _run(
     targets = batches[0][1]
     try:
         if all(list(t) == list(targets) for _, t in batches):
+            advance = graph.generators.get(structure(config))
+            if advance is None:
+                advance = graph.generators[structure(config)] = make_generator(graph.net, config)
             starts = [start for start, _ in batches]
-            generated = _generate_in_lanes(graph, configs, starts, targets, n_classes, on_step)
+            generated = generate_stacked(advance, n_classes, configs, starts, targets, on_step)
         else:  # members aim at different targets: generate each on its own
             generated = [
                 generate(model, n_classes, c, start=s, targets=t, on_step=on_step)

@@ -156,12 +156,6 @@ def _dropout(h: Any, rate: float, seed: Any) -> Any:
     return tf.where(keep, h / (1.0 - rate), tf.zeros_like(h))
 
 
-def spans(sizes: Sequence[int]) -> list[tuple[int, int]]:
-    """Consecutive groups of these sizes: each one's first and one-past-last member."""
-    edges = np.cumsum([0, *sizes])
-    return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
-
-
 class StackedNet:
     """The variables of ``members`` models split into parts, and the stacked forward pass.
 
@@ -183,7 +177,8 @@ class StackedNet:
 
     def bounds(self) -> list[tuple[int, int]]:
         """Each part's first and one-past-last member."""
-        return spans(self.parts)
+        edges = np.cumsum([0, *self.parts])
+        return [(int(a), int(b)) for a, b in itertools.pairwise(edges)]
 
     def load(self, weights: Sequence[Sequence[np.ndarray]]) -> None:
         """``weights[m]`` is member ``m``'s list of arrays, in ``read_weights`` order."""

@@ -3,9 +3,8 @@
 Members of a group share every setting but the seed. Each still starts from its own initial
 weights (``seed_everything(seed)`` then ``architectures.build``, as ``pipeline.run`` does),
 trains on its own data in its own batch order, and generates from its own starting images;
-the weights, data and images of a lane's members are stacked on a leading member axis
-(``models_zoo.stacked_layers``) and one compiled loop does every member's step at once; the
-lanes (``LaneSet``) run side by side, one thread and one core each.
+the weights, data and images of all members are stacked on a leading member axis
+(``models_zoo.stacked_layers``) and one compiled loop does every member's step at once.
 The optimizer is the same fused kernel as a lone run's, applied to the stacked variables
 (its math is element by element, so every member gets exactly its own update).
 """
@@ -16,14 +15,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
 import numpy as np
 
 from models_zoo.config import RunConfig
 from models_zoo.data import Dataset
-from models_zoo.stacked_layers import StackedNet, spans
+from models_zoo.stacked_layers import StackedNet
 from models_zoo.streams import streams
 from models_zoo.tf_env import tf
 from models_zoo.training import (
@@ -35,56 +33,24 @@ from models_zoo.training import (
     run_epochs,
 )
 
-# How a group's members are laid out (measured in bench/bench_sweeps.py and the docs). The
-# members are dealt into LANES lanes, one per core: each lane is a graph of its own, called
-# from a thread of its own, so the lanes run on the two cores at once (parts of one graph
-# run in waves on the executor's threads, which kept both cores busy far less of the time).
-# Within a lane, a network with convolutions gives each member a part of its own (the
-# library's convolution on a whole batch beats one batched product over all members'
-# patches), one part after another; a dense-only network puts the lane's members in one
-# part of batched matrix products.
-LANES = 2
-WAVE = 1
-# How often a caller waiting on its lanes hears of their progress (``in_lanes``' ``on_wait``).
-REPORT_SECONDS = 0.25
+# How a group's members are laid out (measured in bench/bench_sweeps.py and the docs): a
+# network with convolutions gives each member a part of its own (the library's convolution
+# on a whole batch beats one batched product over all members' patches), a dense-only one
+# puts the members in two parts of batched matrix products. Parts run WAVE at a time, one
+# per core.
+WAVE = 2
+DENSE_PARTS = 2
 
 EpochsCallback = Callable[[int, list[dict[str, float]]], bool | None]
 
 
 def parts_for(members: int, has_conv: bool) -> list[int]:
-    """How many members each part of one lane's stacked network holds."""
-    return [1] * members if has_conv else [members]
-
-
-def lanes_for(members: int) -> list[int]:
-    """How many members each lane holds: as even as can be, in member order."""
-    count = min(LANES, members)
+    """How many members each part of the stacked network holds."""
+    if has_conv:
+        return [1] * members
+    count = min(DENSE_PARTS, members)
     base, extra = divmod(members, count)
     return [base + (1 if i < extra else 0) for i in range(count)]
-
-
-_POOL: ThreadPoolExecutor | None = None
-
-
-def in_lanes(
-    work: Sequence[Callable[[], Any]],
-    on_wait: Callable[[], None] | None = None,
-) -> list[Any]:
-    """Runs each lane's piece of work at once, each in a thread of its own (TensorFlow lets go
-    of the interpreter while a graph runs); the answers in order. ``on_wait`` is called
-    every ``REPORT_SECONDS`` meanwhile, in the calling thread (progress and cancelling stay
-    there). A piece's error is raised here once every piece has ended."""
-    global _POOL
-    if len(work) == 1 and on_wait is None:
-        return [work[0]()]
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=LANES, thread_name_prefix="stacked-lane")
-    futures = [_POOL.submit(piece) for piece in work]
-    every = REPORT_SECONDS if on_wait is not None else None
-    while wait(futures, timeout=every).not_done:
-        if on_wait is not None:
-            on_wait()
-    return [future.result() for future in futures]
 
 
 def apply_updates(optimizer: _Optimizer, grads: list[Any]) -> list[Any]:
@@ -103,13 +69,9 @@ class StackedTrainGraph:
         optimizer: str,
         rrr: bool,
         wave: int = WAVE,
-        first_part: int = 0,
     ) -> None:
         n_classes, n_train, n_val, batch = shape
         self.net = net
-        # The group-wide number of this graph's first part: dropout seeds count parts across
-        # every lane, so a member's masks do not depend on how the members were dealt.
-        self.first_part = first_part
         self.optimizers = [_Optimizer(optimizer, variables) for variables in net.variables]
         self.wave = wave
         self.rrr_lambda = tf.Variable(0.0, trainable=False)
@@ -167,7 +129,7 @@ class StackedTrainGraph:
                 updates = []
                 for part in range(start, min(start + self.wave, len(batches))):
                     xb, yb, mb = batches[part]
-                    seed = tf.stack([self.dropout_seed + self.first_part + part, counter])
+                    seed = tf.stack([self.dropout_seed + part, counter])
                     with tf.GradientTape() as tape:
                         loss, logits = self._loss(part, xb, yb, mb, seed)
                         total = tf.reduce_sum(loss)
@@ -224,17 +186,6 @@ class StackedTrainGraph:
     def _run_epochs(self, orders: Any) -> Any:
         return run_epochs(self._one_epoch, orders)
 
-    @property
-    def members(self) -> int:
-        return self.net.members
-
-    def run_chunk(self, orders: np.ndarray) -> np.ndarray:
-        """Epochs ``[e, members, n]`` of batch orders in; ``[e, members, 4]`` figures out."""
-        return np.asarray(self.run_epochs(tf.constant(orders)))
-
-    def member_weights(self) -> list[list[np.ndarray]]:
-        return self.net.member_weights()
-
     def load(
         self,
         weights: Sequence[Sequence[np.ndarray]],
@@ -260,56 +211,8 @@ class StackedTrainGraph:
                 data["y_val"].assign(np.stack([v.y for _, v in chosen if v is not None]))
 
 
-class LaneSet:
-    """A group's members dealt into lanes (``lanes_for``), each a :class:`StackedTrainGraph`
-    of its own, trained at once, one thread per lane; in member order everywhere."""
-
-    def __init__(
-        self,
-        plans: Sequence[Any],
-        shapes: Sequence[tuple[int, ...]],
-        lanes: Sequence[Sequence[int]],
-        shape: tuple[int, int, int, int],
-        optimizer: str,
-        rrr: bool,
-    ) -> None:
-        self.graphs: list[StackedTrainGraph] = []
-        first_part = 0
-        for parts in lanes:
-            net = StackedNet(plans, shapes, parts)
-            graph = StackedTrainGraph(net, shape, optimizer, rrr, first_part=first_part)
-            self.graphs.append(graph)
-            first_part += len(parts)
-        self.n = self.graphs[0].n
-        self.has_val = self.graphs[0].has_val
-        self.members = sum(graph.members for graph in self.graphs)
-
-    def bounds(self) -> list[tuple[int, int]]:
-        """Each lane's first and one-past-last member."""
-        return spans([graph.members for graph in self.graphs])
-
-    def load(
-        self,
-        weights: Sequence[Sequence[np.ndarray]],
-        sets: Sequence[tuple[Dataset, Dataset | None]],
-        config: RunConfig,
-    ) -> None:
-        for graph, (first, last) in zip(self.graphs, self.bounds(), strict=True):
-            graph.load(weights[first:last], sets[first:last], config)
-
-    def run_chunk(self, orders: np.ndarray) -> np.ndarray:
-        pieces = [
-            (lambda graph=graph, first=first, last=last: graph.run_chunk(orders[:, first:last]))
-            for graph, (first, last) in zip(self.graphs, self.bounds(), strict=True)
-        ]
-        return np.concatenate(in_lanes(pieces), axis=1)
-
-    def member_weights(self) -> list[list[np.ndarray]]:
-        return [values for graph in self.graphs for values in graph.member_weights()]
-
-
 def train_stacked(
-    graph: StackedTrainGraph | LaneSet,
+    graph: StackedTrainGraph,
     configs: Sequence[RunConfig],
     on_epochs: EpochsCallback | None = None,
 ) -> list[TrainingOutcome]:
@@ -326,7 +229,7 @@ def train_stacked(
     chunk, epoch = 1, 0
     while epoch < epochs:
         began = time.perf_counter()
-        rows = graph.run_chunk(orders[epoch : epoch + chunk])
+        rows = graph.run_epochs(tf.constant(orders[epoch : epoch + chunk])).numpy()
         elapsed = time.perf_counter() - began
         for row in rows:
             epoch += 1
@@ -356,7 +259,7 @@ def train_stacked(
     return outcomes
 
 
-_GRAPHS: OrderedDict[tuple[Any, ...], LaneSet] = OrderedDict()
+_GRAPHS: OrderedDict[tuple[Any, ...], StackedTrainGraph] = OrderedDict()
 LOCK = threading.RLock()
 MAX_CACHED_GRAPHS = 4
 
@@ -366,7 +269,7 @@ def clear_cache() -> None:
         _GRAPHS.clear()
 
 
-def graph_for(key: tuple[Any, ...], build: Callable[[], LaneSet]) -> LaneSet:
+def graph_for(key: tuple[Any, ...], build: Callable[[], StackedTrainGraph]) -> StackedTrainGraph:
     """The kept graph for ``key``, or a new one (kept; the oldest beyond the limit dropped)."""
     with LOCK:
         graph = _GRAPHS.get(key)
