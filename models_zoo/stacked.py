@@ -71,12 +71,13 @@ def run_stacked(
 ) -> list[RunResult] | None:
     """Every member's result, as ``pipeline.run`` would give it alone; ``None`` when the
     group cannot be stacked (nothing has been trained then)."""
-    probe = architectures.build(configs[0].model, len(specs), configs[0])
-    plans = layer_plans(probe)
-    if plans is None:
-        return None
     with LOCK:
-        prepared = [_prepared(config, specs) for config in configs]
+        # The first member's model tells whether the architecture stacks at all.
+        first = _prepared(configs[0], specs)
+        plans = layer_plans(first[3])
+        if plans is None:
+            return None
+        prepared = [first, *(_prepared(config, specs) for config in configs[1:])]
         sets = [(p[1], p[2]) for p in prepared]
         if not _same_shapes(sets):
             return None
