@@ -97,21 +97,24 @@ def run_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     names = dict(experiment.results.values_list("class_key", "name"))
     frames = snapshot_frames(experiment)
-    follow_ups = Experiment.objects.filter(owner=request.user, source=experiment).order_by(
-        "created_at", "id"
-    )
+    follow_ups = [
+        (run, is_correction(run))
+        for run in Experiment.objects.filter(owner=request.user, source=experiment).order_by(
+            "created_at", "id"
+        )
+    ]
     run_settings = page_settings(experiment, frames)
     # The follow-ups trained again with the input-gradient penalty: the page shows this
     # run's maps beside theirs ("Before and after").
     run_settings["corrections"] = [
         {"id": run.pk, "number": run.number, "status": run.status}
-        for run in follow_ups
-        if is_correction(run)
+        for run, corrected in follow_ups
+        if corrected
     ]
     context = {
         "experiment": experiment,
         "settings": settings_list(experiment.config or {}, names),
-        "follow_ups": [(run, is_correction(run)) for run in follow_ups],
+        "follow_ups": follow_ups,
         "run_settings": run_settings,
     }
     return render(request, "inspector/run.html", context)

@@ -222,8 +222,8 @@ function showBoth(pair, found, classKey, methodName) {
   byId("before-after-progress").textContent = "";
   const region = found.after.red_region;
   if (!region) {
-    const whose = pair.after.who === "this run" ? "This run's" : `${pair.after.who[0].toUpperCase()}${pair.after.who.slice(1)}'s`;
-    byId("before-after-error").textContent = `${whose} copy of the class has no red region: choose a class you painted red.`;
+    const who = pair.after.who;
+    byId("before-after-error").textContent = `${who[0].toUpperCase()}${who.slice(1)}'s copy of the class has no red region: choose a class you painted red.`;
     byId("before-after-error").hidden = false;
     return;
   }
