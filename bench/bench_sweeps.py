@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_sweeps.py [--repeats 3] [--models mlp,cnn] [--seeds 10]
     .venv/bin/python bench/bench_sweeps.py --layouts "1/2;5/2;10/1" [--models mlp] [--epochs 20]
+    .venv/bin/python bench/bench_sweeps.py --cores [--models cnn] [--epochs 5]
 
 The paper preset on figure 2's six classes, ``--seeds`` seeds, in one warm process: every
 graph is traced once before timing. Each repeat times the runs one after another through
@@ -118,6 +119,75 @@ def layouts(model: str, members: int, specs: list[str], epochs: int, repeats: in
         print(f"  {name:10} {seconds / steps * 1e3:8.3f}  {ratio:5.2f}x the lone graph x {times}")
 
 
+def lone_steps(model: str, epochs: int, repeats: int) -> float:
+    """Milliseconds a step of a lone run's training graph (best of ``repeats``)."""
+    import numpy as np
+
+    from models_zoo import architectures, pipeline, training
+    from models_zoo.classes import resolve
+    from models_zoo.tf_env import tf
+
+    config = configs(model, 0, 1)[0]
+    _, train_set, val_set = pipeline.prepare(config, resolve(CLASSES))
+    first = architectures.build(model, len(CLASSES), config)
+    n = len(train_set)
+    shape = (len(CLASSES), n, len(val_set), config.batch_size)
+    graph = training._TrainGraph(model, shape, "adadelta", False, sizes=config)
+    graph.load(first, train_set, val_set, config)
+    rng = np.random.default_rng(0)
+    orders = tf.constant(np.stack([rng.permutation(n) for _ in range(epochs)]).astype(np.int32))
+    graph.run_epochs(orders).numpy()
+    # Warm: tell the caller, and wait for its word, so that processes started together
+    # time their steps at the same time.
+    print("ready", flush=True)
+    sys.stdin.readline()
+    best = float("inf")
+    for _ in range(repeats):
+        began = time.perf_counter()
+        graph.run_epochs(orders).numpy()
+        best = min(best, time.perf_counter() - began)
+    return best / (epochs * -(-n // config.batch_size)) * 1e3
+
+
+def cores(model: str, epochs: int, repeats: int) -> None:
+    import subprocess
+
+    def start(threads: dict[str, str]) -> subprocess.Popen:
+        command = [sys.executable, __file__, "--lone-steps", model, "--epochs", str(epochs)]
+        command += ["--repeats", str(repeats)]
+        env = {**os.environ, **threads}
+        pipe = subprocess.PIPE
+        return subprocess.Popen(command, env=env, stdin=pipe, stdout=pipe, text=True)
+
+    def figures(*threads: dict[str, str]) -> list[float]:
+        """Each process's ms per step, all of them timing at once."""
+        processes = [start(each) for each in threads]
+        for process in processes:
+            assert process.stdout is not None
+            if process.stdout.readline().strip() != "ready":
+                raise SystemExit("a timing process failed before it was ready")
+        out = [process.communicate("go\n")[0] for process in processes]
+        if any(process.returncode for process in processes):
+            raise SystemExit("a timing process failed")
+        return [float(text.strip().splitlines()[-1]) for text in out]
+
+    (alone,) = figures({})
+    one_core = {"TF_NUM_INTEROP_THREADS": "1", "TF_NUM_INTRAOP_THREADS": "1"}
+    (single,) = figures(one_core)
+    side_by_side = figures(one_core, one_core)
+    each = max(side_by_side)
+    print(
+        f"{model}: ms per step, best of {repeats}, {epochs} epochs; load {os.getloadavg()[0]:.1f}"
+    )
+    print(f"  a lone run's graph, as runs use it      {alone:7.3f}")
+    print(f"  the same on one core                    {single:7.3f}")
+    shown = " and ".join(f"{v:.3f}" for v in side_by_side)
+    print(f"  two at once, one core each              {shown}")
+    print(
+        f"  least a group's training can take: {each / 2 / alone:.2f}x its runs one after another"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=3)
@@ -125,7 +195,16 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--layouts", default="")
     parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--cores", action="store_true")
+    parser.add_argument("--lone-steps", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.lone_steps:
+        print(lone_steps(args.lone_steps, args.epochs, args.repeats))
+        return
+    if args.cores:
+        for model in args.models.split(","):
+            cores(model, args.epochs, args.repeats)
+        return
     if args.layouts:
         for model in args.models.split(","):
             layouts(model, args.seeds, args.layouts.split(";"), args.epochs, args.repeats)
