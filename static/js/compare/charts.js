@@ -2,6 +2,7 @@
 // per class, its change against the base, the training curves and the cross-class heatmaps.
 // data: the answer of GET /api/v1/compare/.
 import { byId, el } from "../lib/dom.js";
+import { gridKeys, rowLabels } from "../lib/grid.js";
 import { STATUS_LABELS, formatLoss, formatPercent, isNumber } from "../lib/format.js";
 import { endedText } from "../lib/status_text.js";
 import { colorOf, d3, fillTable, fixed, signed } from "./common.js";
@@ -253,29 +254,6 @@ function hideHeatTooltip() {
   byId("heat-tooltip").hidden = true;
 }
 
-// The cells are one stop of the Tab key; the arrow keys move between them (and Home, End).
-function heatKeys(svgNode, n) {
-  const cells = Array.from(svgNode.querySelectorAll(".heat-cell"));
-  const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
-  svgNode.addEventListener("keydown", (event) => {
-    const at = cells.indexOf(document.activeElement);
-    if (at < 0) return;
-    let next = null;
-    if (event.key in moves) {
-      const [di, dj] = moves[event.key];
-      const i = Math.min(n - 1, Math.max(0, Math.floor(at / n) + di));
-      const j = Math.min(n - 1, Math.max(0, (at % n) + dj));
-      next = i * n + j;
-    } else if (event.key === "Home") next = 0;
-    else if (event.key === "End") next = cells.length - 1;
-    if (next === null) return;
-    event.preventDefault();
-    cells[at].setAttribute("tabindex", "-1");
-    cells[next].setAttribute("tabindex", "0");
-    cells[next].focus();
-  });
-}
-
 function heatmap(experiment, index) {
   const matrix = experiment.cross_r || [];
   const names = experiment.class_names.length ? experiment.class_names : experiment.classes;
@@ -316,16 +294,7 @@ function heatmap(experiment, index) {
     .attr("tabindex", (_d, k) => (k === 0 ? 0 : -1))
     .on("mouseenter focus", (event, d) => showHeatTooltip(event.currentTarget, describe(d)))
     .on("mouseleave blur", hideHeatTooltip);
-  svg
-    .append("g")
-    .selectAll("text")
-    .data(names)
-    .join("text")
-    .attr("class", "heat-label")
-    .attr("x", left - 4)
-    .attr("y", (_d, i) => top + i * cell + cell / 2 + 4)
-    .attr("text-anchor", "end")
-    .text((d) => d);
+  rowLabels(svg, names, { className: "heat-label", left, top, cell, gap: 4 });
   svg
     .append("g")
     .selectAll("text")
@@ -334,7 +303,7 @@ function heatmap(experiment, index) {
     .attr("class", "heat-label")
     .attr("transform", (_d, j) => `translate(${left + j * cell + cell / 2},${top + n * cell + 6}) rotate(50)`)
     .text((d) => d);
-  heatKeys(svgNode, n);
+  gridKeys(svgNode, ".heat-cell", n);
   figure.append(svgNode);
   const table = el("table", { className: "data-table" });
   fillTable(

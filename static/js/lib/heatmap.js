@@ -6,6 +6,7 @@
 // The SVG scales with its box, so it fits a phone's width. D3 is the classic script that
 // sets window.d3 before the page's modules run.
 import { el } from "./dom.js";
+import { gridKeys, rowLabels } from "./grid.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const LABEL_CHARS = 14;
@@ -90,27 +91,6 @@ function numbersTable(matrix, labels, caption) {
       el("table", { className: "data-table" }, el("caption", { text: caption }), el("thead", {}, head), el("tbody", {}, ...rows)),
     ),
   );
-}
-
-// The cells are one stop of the Tab key; the arrow keys move between them (and Home, End).
-function keyboard(svgNode, n) {
-  const cells = Array.from(svgNode.querySelectorAll(".confusion-cell"));
-  const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [-1, 0], ArrowDown: [1, 0] };
-  svgNode.addEventListener("keydown", (event) => {
-    const at = cells.indexOf(document.activeElement);
-    if (at < 0) return;
-    let next = null;
-    if (event.key in moves) {
-      const [di, dj] = moves[event.key];
-      next = Math.min(n - 1, Math.max(0, Math.floor(at / n) + di)) * n + Math.min(n - 1, Math.max(0, (at % n) + dj));
-    } else if (event.key === "Home") next = 0;
-    else if (event.key === "End") next = cells.length - 1;
-    if (next === null) return;
-    event.preventDefault();
-    cells[at].setAttribute("tabindex", "-1");
-    cells[next].setAttribute("tabindex", "0");
-    cells[next].focus();
-  });
 }
 
 // Shows the text beside the cell, kept inside the figure's box (a phone's width included).
@@ -198,16 +178,7 @@ export function confusionHeatmap({ matrix, labels, title }) {
     .attr("text-anchor", "middle")
     .attr("fill", (d) => (d.share > 0.55 ? "#fff" : "#1d2530"))
     .text((d) => d.count);
-  svg
-    .append("g")
-    .selectAll("text")
-    .data(shortLabels)
-    .join("text")
-    .attr("class", "confusion-label")
-    .attr("x", left - 5)
-    .attr("y", (_d, i) => top + i * cell + cell / 2 + 4)
-    .attr("text-anchor", "end")
-    .text((d) => d);
+  rowLabels(svg, shortLabels, { className: "confusion-label", left, top, cell, gap: 5 });
   svg
     .append("g")
     .selectAll("text")
@@ -221,7 +192,7 @@ export function confusionHeatmap({ matrix, labels, title }) {
         : `translate(${left + j * cell + cell / 2},${top - 8})`,
     )
     .text((d) => d);
-  keyboard(svgNode, n);
+  gridKeys(svgNode, ".confusion-cell", n);
   const every = shared ? ` The names end in “${shared.trim()}”, left out here.` : "";
   const axes = el("p", { className: "help", text: `Rows: the true class; columns: the class the model predicted.${every}` });
   figure.append(axes, legend(d3, id), wrap, numbersTable(matrix, labels, title));
