@@ -12,7 +12,7 @@ import logging
 import os
 import shutil
 import tempfile
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from django.core.files.storage import default_storage
@@ -24,6 +24,9 @@ from inspector.models import TEMPLATE_IMAGE, AttributionMap, UnitImages
 from models_zoo.config import RunConfig
 
 logger = logging.getLogger(__name__)
+
+# The rows a task computes: a map, or a layer's unit images.
+M = TypeVar("M", AttributionMap, UnitImages)
 
 
 def load_stored_model(experiment: Experiment) -> Any:
@@ -76,12 +79,7 @@ def explained_image(experiment: Experiment, class_key: str, image: str) -> tuple
 
 def compute_attribution(map_id: int) -> str:
     """Computes and stores one pending attribution map; a second delivery does nothing."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    row = (
-        AttributionMap.objects.select_related("experiment")
-        .filter(pk=map_id, status=AttributionMap.Status.PENDING)
-        .first()
-    )
+    row = _pending(AttributionMap, map_id)
     if row is None:
         return "skipped"
     experiment = row.experiment
@@ -103,7 +101,7 @@ def compute_attribution(map_id: int) -> str:
         return "failed"
     except Exception as error:
         logger.exception("Attribution map %s failed", map_id)
-        services.attribution_fail(map_id=map_id, error=_readable(error))
+        services.attribution_fail(map_id=map_id, error=_readable(error, "The map"))
         return "failed"
     grid = [[float(v) for v in line] for line in values]
     pixels = np.round(np.asarray(image, np.float64), 4).tolist()
@@ -115,12 +113,7 @@ def compute_attribution(map_id: int) -> str:
 
 def compute_units(units_id: int) -> str:
     """Computes and stores one pending layer's unit images; a second delivery does nothing."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    row = (
-        UnitImages.objects.select_related("experiment")
-        .filter(pk=units_id, status=UnitImages.Status.PENDING)
-        .first()
-    )
+    row = _pending(UnitImages, units_id)
     if row is None:
         return "skipped"
     experiment = row.experiment
@@ -143,7 +136,7 @@ def compute_units(units_id: int) -> str:
         weights = units.first_layer_weights(model) if place == 0 else None
     except Exception as error:
         logger.exception("Unit images %s failed", units_id)
-        services.units_fail(units_id=units_id, error=_readable(error))
+        services.units_fail(units_id=units_id, error=_readable(error, "The unit images"))
         return "failed"
     saved = services.units_finish(
         units_id=units_id,
@@ -154,7 +147,18 @@ def compute_units(units_id: int) -> str:
     return "done" if saved else "skipped"
 
 
-def _readable(error: BaseException) -> str:
+def _pending(model: type[M], pk: int) -> M | None:
+    """The row ``pk`` of ``model`` with its experiment while it is still pending, else None
+    (a second delivery of the task, or a row removed meanwhile)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    return (
+        model.objects.select_related("experiment")
+        .filter(pk=pk, status=model.Status.PENDING)
+        .first()
+    )
+
+
+def _readable(error: BaseException, what: str) -> str:
     from models_zoo.persistence import WeightsError
 
     if isinstance(error, WeightsError):
@@ -162,4 +166,4 @@ def _readable(error: BaseException) -> str:
     if isinstance(error, OSError):
         return "The stored weights file of this experiment cannot be read."
     text = str(error).strip() or "no details were given"
-    return f"The map could not be computed ({type(error).__name__}): {text}"
+    return f"{what} could not be computed ({type(error).__name__}): {text}"

@@ -150,3 +150,25 @@ print("tensorflow" in sys.modules, "keras" in sys.modules)
     words = run_in_another_process(code, MEDIA_ROOT=str(settings.MEDIA_ROOT))
     assert words == ["200", "202", "202", "False", "False"]
     assert UnitImages.objects.get().status == UnitImages.Status.PENDING
+
+
+def test_a_failed_layer_says_the_unit_images_could_not_be_computed(
+    alice_api: APIClient,
+    alice: Any,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    experiment = trained_run(alice, SMALL_MLP)
+
+    def fails(*_args: Any, **_kwargs: Any) -> Any:
+        raise RuntimeError("the ascent diverged")
+
+    monkeypatch.setattr(units, "maximize_units", fails)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert alice_api.get(url(experiment, "dense_1")).status_code == 202
+    assert tasks.compute_units(UnitImages.objects.get().pk) == "failed"
+    answer = alice_api.get(url(experiment, "dense_1"))
+    assert answer.status_code == 409
+    assert answer.json()["detail"] == (
+        "The unit images could not be computed (RuntimeError): the ascent diverged"
+    )
