@@ -132,12 +132,32 @@ def group_key(config: RunConfig) -> tuple[Any, ...]:
     return tuple(sorted((name, repr(value)) for name, value in data.items()))
 
 
-def groups(members: Sequence[Member]) -> list[list[Member]]:
-    """The members split into groups that share one computation, in sweep order."""
+def groups(members: Sequence[Member], max_images: int | None = None) -> list[list[Member]]:
+    """The members split into groups that share one computation, in sweep order.
+
+    A stacked computation holds every member's training data (and more: measured, about
+    17 KB a training image all told), so with ``max_images`` a group whose members have more
+    training images together is cut into consecutive parts of nearly equal size, each within
+    it where a member alone is (a member above it alone is a part of its own)."""
+    from models_zoo.budget import training_images
+
     found: dict[tuple[Any, ...], list[Member]] = {}
     for member in members:
         found.setdefault(group_key(member.config), []).append(member)
-    return list(found.values())
+    if max_images is None:
+        return list(found.values())
+    out: list[list[Member]] = []
+    for group in found.values():
+        each = training_images(group[0].config)  # members differ only in the seed
+        per_part = max(1, max_images // each)
+        count = -(-len(group) // per_part)
+        base, extra = divmod(len(group), count)
+        start = 0
+        for part in range(count):
+            size = base + (1 if part < extra else 0)
+            out.append(group[start : start + size])
+            start += size
+    return out
 
 
 def run_group(

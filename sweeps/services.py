@@ -236,7 +236,8 @@ def _groups(rows: list[SweepMember]) -> list[list[SweepMember]]:
         )
         by_member[row.position] = row
         members.append(member)
-    return [[by_member[m.index] for m in group] for group in planner.groups(members)]
+    parts = planner.groups(members, settings.MAX_GROUP_IMAGES)
+    return [[by_member[m.index] for m in group] for group in parts]
 
 
 def _send(sweep_id: int, group: list[SweepMember]) -> bool:

@@ -12,6 +12,8 @@ from django_q.conf import Conf
 
 from experiments import reliability, services
 from experiments.models import Experiment
+from models_zoo.budget import training_images
+from models_zoo.config import RunConfig
 from sweeps import services as sweeps
 from sweeps.apps import GROUP_TASK_PATH
 from sweeps.models import Sweep, SweepMember
@@ -91,6 +93,29 @@ def test_one_task_carries_the_whole_group(
         sweeps.drain(owner_id=alice.pk)
     ids = list(sweep.members.order_by("position").values_list("experiment_id", flat=True))
     assert calls == [(GROUP_TASK_PATH, ids)]
+
+
+def test_a_group_with_more_training_images_than_allowed_goes_in_parts(
+    alice: Any,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(sweeps, "async_task", lambda *args, **kw: calls.append(args))
+    sweep = make(alice, seeds=5)
+    each = training_images(RunConfig.from_dict(BASE))
+    settings.MAX_GROUP_IMAGES = 2 * each  # two members' training data a task
+    settings.MAX_ACTIVE_EXPERIMENTS = 5
+    with django_capture_on_commit_callbacks(execute=True):
+        sweeps.drain(owner_id=alice.pk)
+    ids = list(sweep.members.order_by("position").values_list("experiment_id", flat=True))
+    assert calls == [
+        (GROUP_TASK_PATH, ids[0:2]),
+        (GROUP_TASK_PATH, ids[2:4]),
+        (GROUP_TASK_PATH, ids[4:5]),
+    ]
+    assert sent(sweep) == [0, 1, 2, 3, 4]
 
 
 def test_held_members_do_not_count_as_active_for_ordinary_runs(alice: Any, settings: Any) -> None:
