@@ -124,10 +124,9 @@ def run_config(method: str, seed: int, plan: Plan) -> tuple[RunConfig, list[Clas
 
 def accuracy(model: Any, images: np.ndarray, labels: np.ndarray) -> float:
     """The share of ``images`` (n, 28, 28) the model gives their digit (classes 0-9 in order)."""
-    from models_zoo.tf_env import tf
+    from models_zoo.training import predicted_classes
 
-    x = tf.constant(np.asarray(images, np.float32)[..., np.newaxis])
-    predicted = np.argmax(np.asarray(model(x, training=False)), axis=1)
+    predicted = predicted_classes(model, np.asarray(images, np.float32)[..., np.newaxis])
     return float(np.mean(predicted == np.asarray(labels)))
 
 

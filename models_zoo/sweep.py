@@ -135,8 +135,8 @@ def group_key(config: RunConfig) -> tuple[Any, ...]:
 def groups(members: Sequence[Member], max_images: int | None = None) -> list[list[Member]]:
     """The members split into groups that share one computation, in sweep order.
 
-    A stacked computation holds every member's training data (and more: measured, about
-    17 KB a training image all told), so with ``max_images`` a group whose members have more
+    A stacked computation holds every member's training data (and more: measured, 17 to
+    25 KB a training image all told), so with ``max_images`` a group whose members have more
     training images together is cut into consecutive parts of nearly equal size, each within
     it where a member alone is (a member above it alone is a part of its own)."""
     from models_zoo.budget import training_images

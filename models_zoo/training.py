@@ -434,9 +434,24 @@ def _train_loop(
     return outcome
 
 
+# Images one forward pass takes outside training. All at once, a paper CNN's activations over
+# a digits run's 4,000 images took its worker's peak memory from 0.9 GB to 2 GB.
+PREDICT_CHUNK = 256
+
+
+def predicted_classes(model: Any, x: np.ndarray) -> np.ndarray:
+    """The class the model gives each of the images ``x`` (n, 28, 28, 1), PREDICT_CHUNK at a
+    time."""
+    parts = [
+        np.argmax(np.asarray(model(tf.constant(x[i : i + PREDICT_CHUNK]), training=False)), axis=1)
+        for i in range(0, len(x), PREDICT_CHUNK)
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+
 def predict(model: Any, data: Dataset) -> np.ndarray:
     """The class the model gives each image."""
-    return np.argmax(np.asarray(model(tf.constant(data.x), training=False)), axis=1)
+    return predicted_classes(model, data.x)
 
 
 def matrix_of(

@@ -340,9 +340,10 @@ MAX_ATTEMPTS = env_int("MAX_ATTEMPTS", 1, minimum=1)
 # Training images in one run (classes x copies per class): bounds a run's memory and time.
 MAX_TRAINING_IMAGES = env_int("MAX_TRAINING_IMAGES", 600, minimum=2)
 # Training images one sweep task may hold: a group of runs that differ only in the seed
-# trains as one computation holding every run's data (about 17 KB an image), so a larger
+# trains as one computation holding every run's data (17 to 25 KB an image), so a larger
 # group goes to the workers in parts. 20,000 keeps a sweep of ten-digit runs to five runs a
-# task (about 1.2 GB at the peak, against 2.1 GB for twenty); shapes groups are never cut.
+# task (1.1 GB at the peak for the MLP, 1.3 GB for the CNN, against 2.0 and 2.7 GB for
+# twenty: bench/bench_memory.py); shapes groups are never cut.
 MAX_GROUP_IMAGES = env_int("MAX_GROUP_IMAGES", 20_000, minimum=1)
 # A run's compute budget: a run whose estimated worker time (models_zoo.budget) is longer
 # is refused, so that no user holds a shared worker for long (three active runs at most).

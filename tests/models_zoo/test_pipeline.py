@@ -362,3 +362,27 @@ def test_the_trunk_is_what_comes_before_the_first_dense_layer():
     assert architectures.ARCHITECTURES["cnn"].split_batches
     assert architectures.ARCHITECTURES["cnn_deep"].split_batches
     assert not architectures.ARCHITECTURES["mlp"].split_batches
+
+
+def test_predictions_over_many_images_go_a_chunk_at_a_time():
+    from models_zoo.tf_env import seed_everything, tf
+    from models_zoo.training import PREDICT_CHUNK, predicted_classes
+
+    seed_everything(5)
+    model = architectures.build(
+        "mlp", 4, RunConfig.from_dict({"classes": ["box", "line"], "mlp_layers": [8]})
+    )
+    n = 2 * PREDICT_CHUNK + 5
+    x = np.random.default_rng(5).random((n, 28, 28, 1), dtype=np.float32)
+    sizes: list[int] = []
+
+    def counting(batch, training):
+        sizes.append(int(batch.shape[0]))
+        return model(batch, training=training)
+
+    predicted = predicted_classes(counting, x)
+    assert sizes == [PREDICT_CHUNK, PREDICT_CHUNK, 5]
+    whole = np.argmax(np.asarray(model(tf.constant(x), training=False)), axis=1)
+    np.testing.assert_array_equal(predicted, whole)
+    assert len(set(predicted.tolist())) > 1  # not one class for everything
+    assert predicted_classes(counting, x[:0]).shape == (0,)
